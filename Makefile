@@ -1,0 +1,87 @@
+# Cadence: `make run` to try it, `make test` to test everything. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+SITE := $(CARGO_TARGET_DIR)/site
+WASM_PROFILE := wasm-release
+WASM_OUT := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/$(WASM_PROFILE)/frontend.wasm
+BIN := $(CARGO_TARGET_DIR)/release/cadence
+NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+# The features of today's stable wasm32 target, so that wasm-opt accepts and keeps them.
+WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+	--enable-sign-ext --enable-reference-types --enable-multivalue
+DATABASE_URL ?= sqlite://data/cadence.db
+ADDR ?= 127.0.0.1:3000
+
+.PHONY: run build site server tools rust-tools node-tools chromium test fmt-check clippy test-rust test-e2e bench clean
+
+## run: install what is missing, build in release mode, serve the demo workspace on http://127.0.0.1:3000
+run: build
+	$(BIN) serve --demo --addr $(ADDR) --database-url $(DATABASE_URL) --site-root $(SITE)
+
+## build: the release server and the optimised site (WASM, JS, CSS, public files)
+build: tools site server
+
+server:
+	cargo build --release -p server --bin cadence
+
+site: tools
+	cargo build -p frontend --lib --target wasm32-unknown-unknown --profile $(WASM_PROFILE)
+	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
+	wasm-bindgen --target web --no-typescript --out-dir $(SITE)/pkg --out-name cadence $(WASM_OUT)
+	$(NODE_BIN)/wasm-opt $(WASM_OPT_FLAGS) -o $(SITE)/pkg/cadence_bg.wasm $(SITE)/pkg/cadence_bg.wasm
+	cp style/main.css $(SITE)/pkg/cadence.css
+	cp -R public/. $(SITE)/
+	@printf 'site: wasm %s bytes, %s bytes gzipped\n' \
+		"$$(wc -c < $(SITE)/pkg/cadence_bg.wasm)" "$$(gzip -9c $(SITE)/pkg/cadence_bg.wasm | wc -c)"
+
+## tools: the wasm target, wasm-bindgen-cli matching Cargo.lock, and the npm packages (wasm-opt, playwright-core)
+tools: rust-tools node-tools
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+node-tools: end2end/node_modules/.installed
+
+end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	touch $@
+
+## chromium: Debian's Chromium for the browser tests (installed when running as root)
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's chromium"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+		else \
+			echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' and try again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+## test: formatting, lints, unit, property and integration tests, then the browser tests
+test: fmt-check clippy test-rust test-e2e
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy: rust-tools
+	cargo clippy -p app -p server -p migrations --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+test-rust:
+	cargo test -p app -p server -p migrations --features app/ssr
+
+test-e2e: build chromium
+	cd end2end && CADENCE_BIN=$(BIN) CADENCE_SITE=$(SITE) node --test --test-concurrency=1 tests/
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules

@@ -1,0 +1,106 @@
+//! The one place that decides "may this user do this?".
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Manager,
+    Member,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Manager, Role::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Manager => "Manager",
+            Role::Member => "Member",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "admin" => Ok(Role::Admin),
+            "manager" => Ok(Role::Manager),
+            "member" => Ok(Role::Member),
+            _ => Err("Choose admin, manager or member.".to_string()),
+        }
+    }
+}
+
+/// Everything a logged-in user may ask for. Each server function and API route names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read the team directory (names, roles, segments) and the workspace basics.
+    ViewTeam,
+    /// Change one's own password, time zone and API tokens.
+    ManageOwnAccount,
+    /// Create, edit and deactivate users.
+    ManageUsers,
+    /// Create, rename and delete segments.
+    ManageSegments,
+    /// Change the workspace settings.
+    ManageWorkspace,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::ViewTeam,
+        Action::ManageOwnAccount,
+        Action::ManageUsers,
+        Action::ManageSegments,
+        Action::ManageWorkspace,
+    ];
+}
+
+/// Whether `role` may perform `action`.
+pub fn allows(role: Role, action: Action) -> bool {
+    match action {
+        Action::ViewTeam | Action::ManageOwnAccount => true,
+        Action::ManageUsers | Action::ManageSegments | Action::ManageWorkspace => {
+            role == Role::Admin
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_may_do_everything() {
+        assert!(Action::ALL.iter().all(|a| allows(Role::Admin, *a)));
+    }
+
+    #[test]
+    fn members_and_managers_may_not_administer() {
+        for role in [Role::Manager, Role::Member] {
+            assert!(allows(role, Action::ViewTeam));
+            assert!(allows(role, Action::ManageOwnAccount));
+            assert!(!allows(role, Action::ManageUsers));
+            assert!(!allows(role, Action::ManageSegments));
+            assert!(!allows(role, Action::ManageWorkspace));
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+            assert_eq!(Role::parse(&role.as_str().to_uppercase()), Ok(role));
+        }
+        assert!(Role::parse("owner").is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! Pure rules, no IO: compiled for the browser and the server alike.
+
+pub mod access;
+pub mod throttle;
+pub mod validate;
+
+pub use access::{Action, Role};

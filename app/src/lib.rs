@@ -1,0 +1,66 @@
+//! Cadence: the Leptos application shared by the server (`ssr`) and the browser (`hydrate`).
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod components;
+pub mod domain;
+pub mod error;
+mod home;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::layout::{provide_current_user, NotFound, TopBar};
+
+/// The name of the compiled site assets (`/pkg/<name>.js`, `.wasm`, `.css`).
+pub const OUTPUT_NAME: &str = "cadence";
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_current_user();
+    view! {
+        <Stylesheet id="cadence" href="/pkg/cadence.css" />
+        <Title formatter=|text: String| {
+            if text.is_empty() { "Cadence".to_string() } else { format!("{text} · Cadence") }
+        } />
+        <Router>
+            <TopBar />
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=home::HomePage />
+                    <Route path=path!("/login") view=auth::LoginPage />
+                    <Route path=path!("/account") view=account::AccountPage />
+                    <Route path=path!("/admin/users") view=admin::UsersPage />
+                    <Route path=path!("/admin/segments") view=admin::SegmentsPage />
+                    <Route path=path!("/admin/settings") view=admin::SettingsPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

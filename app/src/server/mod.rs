@@ -1,0 +1,132 @@
+//! Server-only code: application state, the current user, database entities and queries.
+
+pub mod entity;
+pub mod passwords;
+pub mod segments;
+pub mod session_store;
+pub mod tokens;
+pub mod users;
+pub mod workspace;
+
+use leptos::prelude::*;
+use sea_orm::{DatabaseConnection, DbErr, TransactionError};
+use tower_sessions::Session;
+
+use crate::domain::access::{allows, Action};
+use crate::error::AppError;
+
+/// Shared by every request: reaches server functions through Leptos context and REST
+/// handlers through axum state.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub leptos_options: LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Key of the logged-in user's id in the session.
+pub const SESSION_USER_KEY: &str = "user_id";
+
+/// A logged-in, active user, as the permission check sees them.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: i32,
+    pub role: crate::domain::Role,
+    pub name: String,
+}
+
+impl Actor {
+    /// Refuses with 403 unless this user may do `action`.
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if allows(self.role, action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| internal("AppState missing from context"))
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| internal(format!("session layer missing: {e}")))
+}
+
+/// The logged-in user of this request, or 401.
+pub async fn actor() -> Result<Actor, AppError> {
+    let state = state()?;
+    let session = session().await?;
+    let id: Option<i32> = session.get(SESSION_USER_KEY).await.map_err(internal)?;
+    let Some(id) = id else {
+        return Err(AppError::Unauthorized);
+    };
+    match users::find(&state.db, id).await? {
+        Some(user) if user.active => Ok(Actor {
+            id: user.id,
+            role: crate::domain::Role::parse(&user.role).map_err(internal)?,
+            name: user.name,
+        }),
+        _ => {
+            session.flush().await.map_err(internal)?;
+            Err(AppError::Unauthorized)
+        }
+    }
+}
+
+/// The logged-in user of this request, checked for `action`.
+pub async fn authorize(action: Action) -> Result<Actor, AppError> {
+    let actor = actor().await?;
+    actor.require(action)?;
+    Ok(actor)
+}
+
+/// Sets the HTTP status of a failed server function, so that API clients and tests see
+/// 401 / 403 / 422 rather than a blanket 500.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}
+
+/// Logs the cause and returns the generic internal error.
+pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    tracing::error!(%cause, "internal error");
+    AppError::Internal
+}
+
+impl From<DbErr> for AppError {
+    fn from(error: DbErr) -> Self {
+        internal(format!("database: {error}"))
+    }
+}
+
+impl From<TransactionError<AppError>> for AppError {
+    fn from(error: TransactionError<AppError>) -> Self {
+        match error {
+            TransactionError::Connection(e) => e.into(),
+            TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+/// Whether a database error is a unique-constraint violation (on SQLite or PostgreSQL).
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

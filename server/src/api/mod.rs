@@ -1,0 +1,178 @@
+//! The REST API under `/api/v1`: JSON, bearer tokens, one error shape, an OpenAPI document.
+//!
+//! Adding a resource: a file with its handlers (each `#[utoipa::path]`), routes in `router()`,
+//! and its paths and schemas in `ApiDoc`.
+
+mod segments;
+mod users;
+
+use std::collections::BTreeMap;
+
+use app::domain::Action;
+use app::error::AppError;
+use app::server::{tokens, Actor, AppState};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/me", get(users::me))
+        .route("/users", get(users::list).post(users::create))
+        .route("/segments", get(segments::list).post(segments::create))
+        .fallback(|| async { ApiError(AppError::NotFound) })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Cadence API", version = "1", description = "The REST API of Cadence, an activity-based sales CRM. Authenticate with `Authorization: Bearer <token>`; create tokens on your account page or with `cadence token create`."),
+    paths(users::me, users::list, users::create, segments::list, segments::create),
+    components(schemas(ErrorBody, ErrorDetail, app::admin::api::UserView, app::admin::api::SegmentView, app::domain::Role, users::NewUserBody, segments::NewSegmentBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The error body of every failed API call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable: unauthorized, forbidden, not_found, validation, conflict, ...
+    pub code: String,
+    pub message: String,
+    /// Field name → what is wrong with it (validation errors only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// An `AppError` as an HTTP response.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        ApiError(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let error = self.0;
+        let status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let fields = match &error {
+            AppError::Validation(fields) => fields.clone(),
+            _ => BTreeMap::new(),
+        };
+        let retry_after = match &error {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: error.code().to_string(),
+                message: error.to_string(),
+                fields,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, secs.to_string().parse().expect("a number"));
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The user behind the request's bearer token.
+pub struct ApiUser(pub Actor);
+
+impl ApiUser {
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        self.0.require(action).map_err(ApiError)
+    }
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError(AppError::Unauthorized))?;
+        let user = tokens::authenticate(&state.db, token)
+            .await?
+            .ok_or(ApiError(AppError::Unauthorized))?;
+        let role =
+            app::domain::Role::parse(&user.role).map_err(|_| ApiError(AppError::Internal))?;
+        Ok(ApiUser(Actor {
+            id: user.id,
+            role,
+            name: user.name,
+        }))
+    }
+}
+
+/// A JSON body whose problems (syntax, missing fields, wrong types) come back in our error
+/// shape: 400 for unreadable JSON, 422 for JSON of the wrong shape.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => {
+                let message = match &rejection {
+                    JsonRejection::JsonDataError(e) => e.body_text(),
+                    JsonRejection::JsonSyntaxError(e) => e.body_text(),
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "Send the body as JSON with Content-Type: application/json.".to_string()
+                    }
+                    other => other.body_text(),
+                };
+                Err(ApiError(AppError::field("body", message)))
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The command line; every flag can also come from the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cadence",
+    version,
+    about = "Cadence: an activity-based sales CRM"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://path/to/file.db or postgres://user@host/db.
+    #[arg(
+        long,
+        global = true,
+        env = "CADENCE_DATABASE_URL",
+        default_value = "sqlite://data/cadence.db"
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and the API (runs pending migrations first).
+    Serve(ServeArgs),
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Create a user; the password is read from standard input.
+    CreateUser {
+        #[arg(long, env = "CADENCE_USER_EMAIL")]
+        email: String,
+        #[arg(long, env = "CADENCE_USER_NAME")]
+        name: String,
+        #[arg(long, env = "CADENCE_USER_ROLE", value_parser = ["admin", "manager", "member"])]
+        role: String,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a new API token for a user and print it.
+    Create {
+        #[arg(long, env = "CADENCE_TOKEN_EMAIL")]
+        email: String,
+        #[arg(long, env = "CADENCE_TOKEN_NAME", default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "CADENCE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Folder with the compiled site (pkg/ with the WASM, JS and CSS, and public files).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Seed the demo workspace when the database is empty.
+    #[arg(long, env = "CADENCE_DEMO")]
+    pub demo: bool,
+
+    /// Mark the session cookie Secure (serve behind HTTPS).
+    #[arg(long, env = "CADENCE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Days of inactivity after which a session ends.
+    #[arg(long, env = "CADENCE_SESSION_IDLE_DAYS", default_value_t = 7)]
+    pub session_idle_days: i64,
+}
+
+impl ServeArgs {
+    /// Settings for a test server: a free port, the given site folder.
+    pub fn for_tests(site_root: PathBuf) -> Self {
+        ServeArgs {
+            addr: "127.0.0.1:0".parse().expect("valid address"),
+            site_root,
+            demo: false,
+            secure_cookies: false,
+            session_idle_days: 7,
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The Cadence server: the router (web app, server functions, REST API, health check), the
+//! command line's actions, and a handle to run the app on any port for tests.
+
+pub mod api;
+pub mod config;
+pub mod demo;
+pub mod telemetry;
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::server::session_store::{self, DbSessionStore};
+use app::server::{tokens, users, AppState};
+use app::{shell, App};
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use tokio::sync::oneshot;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::{time, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tracing::Level;
+
+use crate::config::{Cli, Command, ServeArgs, TokenCommand};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Opens the database (creating a SQLite file and its folder if needed) and migrates it.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
+    let url = if let Some(path) = url.strip_prefix("sqlite://") {
+        let file = path.split('?').next().unwrap_or(path);
+        if file != ":memory:" {
+            if let Some(parent) = std::path::Path::new(file).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)?;
+                }
+            }
+        }
+        if path.contains("mode=") {
+            url.to_string()
+        } else if path.contains('?') {
+            format!("{url}&mode=rwc")
+        } else {
+            format!("{url}?mode=rwc")
+        }
+    } else {
+        url.to_string()
+    };
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if url.starts_with("sqlite:") {
+        db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The whole HTTP application.
+pub fn router(db: DatabaseConnection, args: &ServeArgs, addr: SocketAddr) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name(app::OUTPUT_NAME)
+        .site_root(args.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        db: db.clone(),
+        leptos_options: leptos_options.clone(),
+    };
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
+        .with_name("cadence_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(args.secure_cookies)
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(
+            args.session_idle_days.max(1),
+        )));
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api::router())
+        .leptos_routes_with_context(&state, routes, || (), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_response(error_status))
+        .layer(sessions)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let path = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_else(|| "(unmatched)".into());
+                    tracing::info_span!("request", method = %request.method(), path)
+                })
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
+        )
+        .with_state(state)
+}
+
+/// Server functions that fail before their body runs (arguments that cannot be read) answer
+/// 500 with our error in the body; give them the status that error stands for.
+async fn error_status(response: axum::response::Response) -> axum::response::Response {
+    if response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// A server running in the background, for tests and for `serve`.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, finishes requests in flight, and waits.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds `args.addr` and serves in the background until stopped.
+pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, BoxError> {
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let addr = listener.local_addr()?;
+    let app = router(db.clone(), args, addr);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tokio::spawn(housekeeping(db));
+    Ok(Running {
+        addr,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// Hourly clean-up of expired sessions.
+async fn housekeeping(db: DatabaseConnection) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match session_store::delete_expired(&db).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "session clean-up failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// Carries out one command line.
+pub async fn run(cli: Cli) -> Result<(), BoxError> {
+    let started = std::time::Instant::now();
+    let db = connect(&cli.database_url).await?;
+    match cli.command {
+        Command::Migrate => {
+            println!("Migrations are up to date.");
+        }
+        Command::Serve(args) => {
+            if args.demo {
+                if let Some(logins) = demo::seed_if_empty(&db).await? {
+                    println!("{logins}");
+                }
+            }
+            if !args.site_root.join("pkg").exists() {
+                tracing::warn!(site_root = %args.site_root.display(), "no compiled site here: pages will not hydrate (build with `make build`)");
+            }
+            let running = spawn(db, &args).await?;
+            tracing::info!(url = %running.url(), startup_ms = started.elapsed().as_millis() as u64, "Cadence is listening");
+            println!("Cadence is running at {}", running.url());
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            running.stop().await;
+        }
+        Command::CreateUser { email, name, role } => {
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let input = users::NewUser {
+                name,
+                email,
+                role,
+                segment_id: None,
+                password,
+            };
+            match users::create(&db, input).await {
+                Ok(user) => {
+                    app::server::workspace::claim_setup(&db).await.ok();
+                    println!(
+                        "Created {} <{}> as {}.",
+                        user.name,
+                        user.email,
+                        user.role.as_str()
+                    );
+                }
+                Err(error) => return Err(describe(error).into()),
+            }
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            let user = users::find_by_email(&db, &email)
+                .await
+                .map_err(describe)?
+                .ok_or_else(|| format!("no user with the email {email}"))?;
+            let token = tokens::create(&db, user.id, &name)
+                .await
+                .map_err(describe)?;
+            println!("{}", token.token);
+        }
+    }
+    Ok(())
+}
+
+/// An error in words for the command line, with field messages.
+fn describe(error: app::error::AppError) -> String {
+    match &error {
+        app::error::AppError::Validation(fields) => fields
+            .iter()
+            .map(|(field, message)| format!("{field}: {message}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => error.to_string(),
+    }
+}

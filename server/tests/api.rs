@@ -1,0 +1,236 @@
+//! The REST API, the health check, the OpenAPI document, the 404 page and bad input.
+
+#[macro_use]
+mod common;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn me_answers_with_the_tokens_user_and_a_revoked_token_is_refused(app: &TestApp) {
+    let id = app.user("tok@example.test", "manager").await;
+    let token = app::server::tokens::create(&app.db, id, "ci")
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let me: Value = client
+        .get(app.api("/me"))
+        .bearer_auth(&token.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "tok@example.test");
+    assert_eq!(me["role"], "manager");
+    app::server::tokens::revoke(&app.db, id, token.info.id)
+        .await
+        .unwrap();
+    let after = client
+        .get(app.api("/me"))
+        .bearer_auth(&token.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = after.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+}
+on_both_backends!(
+    me_and_revocation,
+    me_answers_with_the_tokens_user_and_a_revoked_token_is_refused
+);
+
+async fn bad_input_is_refused_with_field_errors_and_changes_nothing(app: &TestApp) {
+    let admin = app.token("admin").await;
+    let client = reqwest::Client::new();
+    let before = app.user_count().await;
+    let long_name = "x".repeat(101);
+    let cases = vec![
+        (
+            json!({"name": "", "email": "a@example.test", "role": "member", "password": "long enough pw"}),
+            "name",
+        ),
+        (
+            json!({"name": long_name, "email": "a@example.test", "role": "member", "password": "long enough pw"}),
+            "name",
+        ),
+        (
+            json!({"name": "Ann", "email": "not-an-email", "role": "member", "password": "long enough pw"}),
+            "email",
+        ),
+        (
+            json!({"name": "Ann", "email": "a@example.test", "role": "owner", "password": "long enough pw"}),
+            "role",
+        ),
+        (
+            json!({"name": "Ann", "email": "a@example.test", "role": "member", "password": "short"}),
+            "password",
+        ),
+        (
+            json!({"name": "Ann", "email": "a@example.test", "role": "member", "segment_id": 4242, "password": "long enough pw"}),
+            "segment_id",
+        ),
+        (
+            json!({"name": 5, "email": "a@example.test", "role": "member", "password": "long enough pw"}),
+            "body",
+        ),
+        (json!({"email": "a@example.test"}), "body"),
+    ];
+    for (body, field) in cases {
+        let response = client
+            .post(app.api("/users"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "validation", "{error}");
+        assert!(
+            error["error"]["fields"][field].is_string(),
+            "{field} in {error}"
+        );
+    }
+    let malformed = client
+        .post(app.api("/users"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.user_count().await, before);
+
+    // A duplicate email, whatever its case, is refused on the email field.
+    let ok = client
+        .post(app.api("/users"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Ann", "email": "ann@example.test", "role": "member", "password": "long enough pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::CREATED);
+    let dup = client
+        .post(app.api("/users"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Ann Two", "email": "ANN@example.test", "role": "member", "password": "long enough pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = dup.json().await.unwrap();
+    assert!(error["error"]["fields"]["email"]
+        .as_str()
+        .unwrap()
+        .contains("already"));
+    assert_eq!(app.user_count().await, before + 1);
+
+    // Segments: empty and duplicate names.
+    for (name, expected) in [("", 422), ("Closing", 201), ("closing", 422)] {
+        let r = client
+            .post(app.api("/segments"))
+            .bearer_auth(&admin)
+            .json(&json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), expected, "segment {name:?}");
+    }
+}
+on_both_backends!(
+    bad_input,
+    bad_input_is_refused_with_field_errors_and_changes_nothing
+);
+
+async fn bad_form_input_to_server_functions_is_refused_next_to_the_field(app: &TestApp) {
+    let (admin, _) = app.logged_in("admin").await;
+    let before = app.user_count().await;
+    let r = app
+        .call(
+            &admin,
+            "create_user",
+            &[
+                ("name", "Ann"),
+                ("email", "ann@"),
+                ("role", "member"),
+                ("segment_id", ""),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("\"email\""));
+    let missing = app.call(&admin, "create_user", &[("name", "Ann")]).await;
+    assert!(missing.status().is_client_error(), "{}", missing.status());
+    let ws = app
+        .call(
+            &admin,
+            "update_workspace",
+            &[
+                ("name", "Co"),
+                ("time_zone", "Mars/Olympus"),
+                ("currency", "EURO"),
+                ("week_start", "friday"),
+            ],
+        )
+        .await;
+    assert_eq!(ws.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = ws.text().await.unwrap();
+    for field in ["time_zone", "currency", "week_start"] {
+        assert!(body.contains(field), "{field} in {body}");
+    }
+    let settings = app::server::workspace::get(&app.db).await.unwrap();
+    assert_eq!(settings.time_zone, "UTC");
+    assert_eq!(app.user_count().await, before);
+}
+on_both_backends!(
+    bad_form_input,
+    bad_form_input_to_server_functions_is_refused_next_to_the_field
+);
+
+async fn health_openapi_and_not_found(app: &TestApp) {
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let doc: Value = client
+        .get(app.api("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/api/v1/me", "/api/v1/users", "/api/v1/segments"] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let missing_api = client.get(app.api("/nothing-here")).send().await.unwrap();
+    assert_eq!(missing_api.status(), StatusCode::NOT_FOUND);
+    let page = client
+        .get(format!("{}/no/such/page", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.text().await.unwrap().contains("Page not found"));
+    let login = client
+        .get(format!("{}/login", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+}
+on_both_backends!(health_and_docs, health_openapi_and_not_found);

@@ -1,0 +1,246 @@
+//! Test harness: the real app on port 0 with its own fresh database, SQLite or PostgreSQL.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use app::server::{tokens, users};
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::config::ServeArgs;
+use server::Running;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Runs one async test body against SQLite, and against PostgreSQL when
+/// `CADENCE_TEST_POSTGRES_URL` is set.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await;
+                $body(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) = $crate::common::TestApp::spawn_postgres().await else {
+                    eprintln!("CADENCE_TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
+                    return;
+                };
+                $body(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub db: DatabaseConnection,
+    pub db_url: String,
+    running: Option<Running>,
+    pub url: String,
+    sqlite_file: Option<std::path::PathBuf>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        match backend {
+            Backend::Sqlite => {
+                let file = std::env::temp_dir().join(format!("{}.db", unique("cadence_test")));
+                let url = format!("sqlite://{}", file.display());
+                Self::start(backend, url, Some(file), None).await
+            }
+            Backend::Postgres => Self::spawn_postgres()
+                .await
+                .expect("CADENCE_TEST_POSTGRES_URL must be set"),
+        }
+    }
+
+    /// A fresh PostgreSQL database with a random name, dropped by `finish`.
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        let admin_url = std::env::var("CADENCE_TEST_POSTGRES_URL").ok()?;
+        let name = unique("cadence_test");
+        let admin = Database::connect(admin_url.as_str())
+            .await
+            .expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base.to_string())
+            .expect("a URL with a database name");
+        let url = format!("{base}/{name}");
+        Some(Self::start(Backend::Postgres, url, None, Some((admin_url, name))).await)
+    }
+
+    async fn start(
+        backend: Backend,
+        db_url: String,
+        sqlite_file: Option<std::path::PathBuf>,
+        postgres: Option<(String, String)>,
+    ) -> TestApp {
+        let db = server::connect(&db_url).await.expect("connect and migrate");
+        let running = server::spawn(db.clone(), &ServeArgs::for_tests("target/no-site".into()))
+            .await
+            .expect("spawn app");
+        TestApp {
+            backend,
+            db,
+            db_url,
+            url: running.url(),
+            running: Some(running),
+            sqlite_file,
+            postgres,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same database (a restart).
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+        self.db.clone().close().await.ok();
+        self.db = server::connect(&self.db_url).await.expect("reconnect");
+        let running = server::spawn(
+            self.db.clone(),
+            &ServeArgs::for_tests("target/no-site".into()),
+        )
+        .await
+        .expect("respawn app");
+        self.url = running.url();
+        self.running = Some(running);
+    }
+
+    pub async fn finish(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+        self.db.clone().close().await.ok();
+        if let Some(file) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+        if let Some((admin_url, name)) = &self.postgres {
+            let admin = Database::connect(admin_url.as_str())
+                .await
+                .expect("connect");
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .expect("drop test database");
+            admin.close().await.ok();
+        }
+    }
+
+    /// A browser-like client with its own cookie jar.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Creates a user directly in the database.
+    pub async fn user(&self, email: &str, role: &str) -> i32 {
+        users::create(
+            &self.db,
+            users::NewUser {
+                name: format!("Test {role}"),
+                email: email.into(),
+                role: role.into(),
+                segment_id: None,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("create user")
+        .id
+    }
+
+    /// A client logged in as a new user of `role`.
+    pub async fn logged_in(&self, role: &str) -> (Client, i32) {
+        let email = format!("{}@example.test", unique(role));
+        let id = self.user(&email, role).await;
+        let client = self.client();
+        let response = self
+            .call(
+                &client,
+                "login",
+                &[("email", &email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "login as {role}");
+        (client, id)
+    }
+
+    /// An API token for a new user of `role`.
+    pub async fn token(&self, role: &str) -> String {
+        let email = format!("{}@example.test", unique(role));
+        let id = self.user(&email, role).await;
+        tokens::create(&self.db, id, "test")
+            .await
+            .expect("token")
+            .token
+    }
+
+    /// Calls a server function by its endpoint with form-encoded arguments.
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.url))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+
+    pub async fn user_count(&self) -> u64 {
+        users::count(&self.db).await.unwrap()
+    }
+}
+
+/// The value of the session cookie a response sets, if any.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("cadence_session="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}

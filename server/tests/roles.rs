@@ -1,0 +1,191 @@
+//! The role matrix: every server function and API route, called anonymously and as each role.
+
+#[macro_use]
+mod common;
+
+use common::TestApp;
+use reqwest::StatusCode;
+
+const ANON: usize = 0;
+const MEMBER: usize = 1;
+const MANAGER: usize = 2;
+const ADMIN: usize = 3;
+
+/// (endpoint, form, expected status for anonymous / member / manager / admin)
+fn server_fns() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, [u16; 4])> {
+    let everyone = [200, 200, 200, 200];
+    let users = [401, 200, 200, 200];
+    let admins = [401, 403, 403, 200];
+    vec![
+        ("current_user", vec![], everyone),
+        ("needs_setup", vec![], everyone),
+        ("list_users", vec![], users),
+        ("list_segments", vec![], users),
+        ("get_workspace", vec![], users),
+        ("list_tokens", vec![], users),
+        ("create_token", vec![("name", "matrix")], users),
+        (
+            "update_profile",
+            vec![("name", "Matrix Person"), ("time_zone", "Europe/Paris")],
+            users,
+        ),
+        ("revoke_token", vec![("id", "999999")], [401, 404, 404, 404]),
+        (
+            "create_segment",
+            vec![("name", "Matrix")],
+            [401, 403, 403, 200],
+        ),
+        (
+            "rename_segment",
+            vec![("id", "999999"), ("name", "Nope")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "delete_segment",
+            vec![("id", "999999")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "create_user",
+            vec![
+                ("name", "New Rep"),
+                ("email", "new.rep@example.test"),
+                ("role", "member"),
+                ("segment_id", ""),
+                ("password", "long enough pw"),
+            ],
+            admins,
+        ),
+        (
+            "update_user",
+            vec![
+                ("id", "999999"),
+                ("name", "X"),
+                ("role", "member"),
+                ("segment_id", ""),
+            ],
+            [401, 403, 403, 404],
+        ),
+        (
+            "set_user_active",
+            vec![("id", "999999"), ("active", "false")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "update_workspace",
+            vec![
+                ("name", "Matrix Co"),
+                ("time_zone", "UTC"),
+                ("currency", "EUR"),
+                ("week_start", "monday"),
+            ],
+            admins,
+        ),
+        (
+            "setup_first_admin",
+            vec![
+                ("workspace_name", "W"),
+                ("name", "N"),
+                ("email", "setup@example.test"),
+                ("password", "long enough pw"),
+            ],
+            [409, 409, 409, 409],
+        ),
+        ("logout", vec![], everyone),
+    ]
+}
+
+async fn every_server_function_checks_the_role(app: &TestApp) {
+    // A first admin exists, so setup is closed for everyone.
+    let (_, _) = app.logged_in("admin").await;
+    app::server::workspace::claim_setup(&app.db).await.unwrap();
+    for (endpoint, form, expected) in server_fns() {
+        // Fresh clients per call: some calls (logout, create_segment) change state.
+        for who in [ANON, MEMBER, MANAGER, ADMIN] {
+            let client = match who {
+                ANON => app.client(),
+                MEMBER => app.logged_in("member").await.0,
+                MANAGER => app.logged_in("manager").await.0,
+                _ => app.logged_in("admin").await.0,
+            };
+            let response = app.call(&client, endpoint, &form).await;
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
+            assert_eq!(
+                status, expected[who],
+                "{endpoint} as {who} (0 anon, 1 member, 2 manager, 3 admin): {body}"
+            );
+            // Refusals are readable, never a stack trace.
+            if status >= 400 {
+                assert!(body.len() < 500 && !body.contains("panicked"), "{body}");
+            }
+            // Undo creations so the next role gets the same answer.
+            if status == 200 && endpoint == "create_segment" {
+                let seg = app::server::segments::list(&app.db).await.unwrap();
+                for s in seg {
+                    app::server::segments::delete(&app.db, s.id).await.unwrap();
+                }
+            }
+        }
+    }
+}
+on_both_backends!(
+    server_function_matrix,
+    every_server_function_checks_the_role
+);
+
+async fn every_api_route_checks_the_token_and_role(app: &TestApp) {
+    let member = app.token("member").await;
+    let manager = app.token("manager").await;
+    let admin = app.token("admin").await;
+    let client = reqwest::Client::new();
+    let routes: Vec<(&str, &str, Option<serde_json::Value>, [u16; 4])> = vec![
+        ("GET", "/me", None, [401, 200, 200, 200]),
+        ("GET", "/users", None, [401, 200, 200, 200]),
+        ("GET", "/segments", None, [401, 200, 200, 200]),
+        (
+            "POST",
+            "/users",
+            Some(
+                serde_json::json!({"name": "Api Rep", "email": "api.rep@example.test", "role": "member", "segment_id": null, "password": "long enough pw"}),
+            ),
+            [401, 403, 403, 201],
+        ),
+        (
+            "POST",
+            "/segments",
+            Some(serde_json::json!({"name": "Api Segment"})),
+            [401, 403, 403, 201],
+        ),
+    ];
+    for (method, path, body, expected) in routes {
+        for (who, token) in [None, Some(&member), Some(&manager), Some(&admin)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut request = client.request(method.parse().unwrap(), app.api(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            assert_eq!(status, expected[who], "{method} {path} as {who}");
+            if status >= 400 {
+                let json: serde_json::Value = response.json().await.unwrap();
+                assert!(json["error"]["code"].is_string(), "{json}");
+                assert!(json["error"]["message"].is_string(), "{json}");
+            }
+        }
+    }
+    let bogus = client
+        .get(app.api("/me"))
+        .bearer_auth("cad_0000000000000000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), StatusCode::UNAUTHORIZED);
+}
+on_both_backends!(api_matrix, every_api_route_checks_the_token_and_role);
