@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Cadence: the Leptos application shared by the server (`ssr`) and the browser (`hydrate`).
 
 pub mod account;
@@ -44,6 +45,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_current_user();
+    // Browsers only: marks the page interactive, for people's tools and the browser tests.
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="cadence" href="/pkg/cadence.css" />
         <Title formatter=|text: String| {

@@ -137,7 +137,7 @@ impl MigrationTrait for Migration {
                         "EUR".into(),
                         "monday".into(),
                         false.into(),
-                        Expr::current_timestamp().into(),
+                        Expr::current_timestamp(),
                     ])
                     .to_owned(),
             )

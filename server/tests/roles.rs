@@ -12,7 +12,9 @@ const MANAGER: usize = 2;
 const ADMIN: usize = 3;
 
 /// (endpoint, form, expected status for anonymous / member / manager / admin)
-fn server_fns() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, [u16; 4])> {
+type Case = (&'static str, Vec<(&'static str, &'static str)>, [u16; 4]);
+
+fn server_fns() -> Vec<Case> {
     let everyone = [200, 200, 200, 200];
     let users = [401, 200, 200, 200];
     let admins = [401, 403, 403, 200];

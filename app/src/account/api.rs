@@ -1,4 +1,3 @@
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,8 +9,10 @@ pub struct TokenView {
     pub name: String,
     /// The first characters of the token, to recognise it.
     pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
+    /// `YYYY-MM-DD`, formatted on the server.
+    pub created_on: String,
+    /// `YYYY-MM-DD HH:MM UTC`, if the token was ever used.
+    pub last_used: Option<String>,
 }
 
 /// A token just created: the only time its secret is shown.

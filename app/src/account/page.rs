@@ -156,15 +156,15 @@ fn Tokens() -> impl IntoView {
                                 .into_iter()
                                 .map(|t| {
                                     let used = t
-                                        .last_used_at
-                                        .map(|at| format!("last used {}", at.format("%Y-%m-%d %H:%M UTC")))
+                                        .last_used
+                                        .map(|at| format!("last used {at}"))
                                         .unwrap_or_else(|| "never used".into());
                                     view! {
                                         <li class="list-row">
                                             <strong>{t.name.clone()}</strong>
                                             <code>{format!("{}…", t.prefix)}</code>
                                             <span class="muted">
-                                                {format!("created {} · {used}", t.created_at.format("%Y-%m-%d"))}
+                                                {format!("created {} · {used}", t.created_on)}
                                             </span>
                                             <ActionForm action=revoke attr:class="inline">
                                                 <input type="hidden" name="id" value=t.id />

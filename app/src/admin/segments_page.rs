@@ -41,7 +41,7 @@ fn SegmentsAdmin() -> impl IntoView {
                 <button type="submit" class="button primary">"Add segment"</button>
             </ActionForm>
         </section>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match segments.await {
                     Ok(list) if list.is_empty() => {
@@ -61,7 +61,7 @@ fn SegmentsAdmin() -> impl IntoView {
                     Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -42,45 +42,44 @@ fn UsersAdmin() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let segments = segments.await.unwrap_or_default();
-                let list = users.await;
-                let segments = StoredValue::new(segments);
-                view! {
-                    <NewUserForm segments=segments.get_value() reload />
-                    {match list {
-                        Ok(list) => {
-                            view! {
-                                <div class="table-wrap">
-                                    <table class="table">
-                                        <thead>
-                                            <tr>
-                                                <th>"Name"</th>
-                                                <th>"Email"</th>
-                                                <th>"Role"</th>
-                                                <th>"Segment"</th>
-                                                <th>"Status"</th>
-                                                <th class="actions">"Actions"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {list
-                                                .into_iter()
-                                                .map(|user| {
-                                                    view! {
-                                                        <UserRow user segments=segments.get_value() reload />
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
-                    }}
-                }
+                view! { <NewUserForm segments reload /> }
             })}
         </Suspense>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let segments = StoredValue::new(segments.await.unwrap_or_default());
+                match users.await {
+                    Ok(list) => {
+                        view! {
+                            <div class="table-wrap">
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th>"Name"</th>
+                                            <th>"Email"</th>
+                                            <th>"Role"</th>
+                                            <th>"Segment"</th>
+                                            <th>"Status"</th>
+                                            <th class="actions">"Actions"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|user| {
+                                                view! { <UserRow user segments=segments.get_value() reload /> }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -155,7 +154,7 @@ fn NewUserForm(segments: Vec<SegmentView>, reload: RwSignal<u32>) -> impl IntoVi
 }
 
 #[component]
-fn UserRow(user: UserView, segments: Vec<SegmentView>, reload: RwSignal<u32>) -> impl IntoView {
+fn UserRow(user: UserView, segments: Vec<SegmentView>, reload: RwSignal<u32>) -> AnyView {
     let editing = RwSignal::new(false);
     let update = ServerAction::<UpdateUser>::new();
     let toggle = ServerAction::<SetUserActive>::new();
@@ -265,4 +264,5 @@ fn UserRow(user: UserView, segments: Vec<SegmentView>, reload: RwSignal<u32>) ->
         </tr>
         <Show when=move || editing.get()>{edit_form.clone()}</Show>
     }
+    .into_any()
 }

@@ -1,17 +1,24 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use leptos_router::components::Redirect;
+
 use super::api::{needs_setup, Login, SetupFirstAdmin};
 use crate::components::form::{field_error, form_error, reload_to, Field, FormMessage};
+use crate::components::layout::current_user_resource;
 use crate::error::AppError;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let setup = Resource::new(|| (), |_| needs_setup());
+    let user = current_user_resource();
     view! {
         <Title text="Log in" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                if let Ok(Some(_)) = user.await {
+                    return view! { <Redirect path="/" /> }.into_any();
+                }
                 match setup.await {
                     Ok(true) => view! { <SetupForm /> }.into_any(),
                     _ => view! { <LoginForm /> }.into_any(),

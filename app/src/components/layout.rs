@@ -9,7 +9,7 @@ use crate::components::form::reload_to;
 use crate::domain::Role;
 use crate::error::AppError;
 
-type UserResource = Resource<Result<Option<SessionUser>, AppError>>;
+pub type UserResource = Resource<Result<Option<SessionUser>, AppError>>;
 
 #[derive(Clone, Copy)]
 struct SessionUserContext(UserResource);
@@ -17,6 +17,12 @@ struct SessionUserContext(UserResource);
 pub fn provide_current_user() {
     let resource: UserResource = Resource::new(|| (), |_| current_user());
     provide_context(SessionUserContext(resource));
+}
+
+/// The resource behind the logged-in user, to await inside a `Suspense`.
+pub fn current_user_resource() -> UserResource {
+    let SessionUserContext(resource) = expect_context();
+    resource
 }
 
 /// The logged-in user once known; `None` while loading or when anonymous.

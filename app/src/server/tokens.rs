@@ -27,8 +27,10 @@ fn view(model: api_token::Model) -> TokenView {
         id: model.id,
         name: model.name,
         prefix: model.prefix,
-        created_at: model.created_at,
-        last_used_at: model.last_used_at,
+        created_on: model.created_at.format("%Y-%m-%d").to_string(),
+        last_used: model
+            .last_used_at
+            .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
     }
 }
 

@@ -1,0 +1,61 @@
+// Starts the release server on a free port with a temporary database, and headless Chromium.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.CADENCE_BIN;
+const SITE = process.env.CADENCE_SITE;
+
+export async function startServer({ demo = true } = {}) {
+  if (!BIN || !SITE) throw new Error('CADENCE_BIN and CADENCE_SITE must be set (run through `make test`)');
+  const dir = mkdtempSync(join(tmpdir(), 'cadence-e2e-'));
+  const args = ['serve', '--addr', '127.0.0.1:0', '--database-url', `sqlite://${dir}/cadence.db`, '--site-root', SITE];
+  if (demo) args.push('--demo');
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 30000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/Cadence is running at (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${log}`)); });
+  });
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/// Opens `path` and waits until the page is hydrated (interactive).
+export async function open(page, url, path) {
+  await page.goto(url + path);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15000 });
+}
+
+export async function logIn(page, url, email, password) {
+  await open(page, url, '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
