@@ -31,6 +31,10 @@ pub fn HomePage() -> impl IntoView {
                                 </p>
                             </section>
                             <div class="cards">
+                                <A href="/board" attr:class="card link-card">
+                                    <h2>"Board"</h2>
+                                    <p>"Your pipeline, live: move leads from step to step."</p>
+                                </A>
                                 <A href="/account" attr:class="card link-card">
                                     <h2>"Your account"</h2>
                                     <p>"Password, time zone and API tokens."</p>

@@ -8,6 +8,9 @@ pub mod components;
 pub mod domain;
 pub mod error;
 mod home;
+pub mod leads;
+pub mod live;
+pub mod pipelines;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -66,6 +69,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=admin::UsersPage />
                     <Route path=path!("/admin/segments") view=admin::SegmentsPage />
                     <Route path=path!("/admin/settings") view=admin::SettingsPage />
+                    <Route path=path!("/admin/pipelines") view=pipelines::PipelinesPage />
+                    <Route path=path!("/board") view=leads::BoardPage />
+                    <Route path=path!("/leads/:id") view=leads::LeadPage />
                 </Routes>
             </main>
         </Router>

@@ -1,7 +1,10 @@
 //! The demo workspace, seeded into an empty database by `serve --demo`.
 
-use app::server::{segments, users, workspace};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use app::server::entity::{lead, lead_history};
+use app::server::events::EventBus;
+use app::server::{pipelines, segments, users, workspace};
+use chrono::{Duration, Utc};
+use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
 
 use crate::BoxError;
 
@@ -71,6 +74,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<Option<String>, Bo
         .map_err(|e| format!("{e:?}"))?;
     }
     txn.commit().await?;
+    seed_pipelines(db).await?;
     let mut logins = String::from("Demo workspace created. Log in with any of these (password: ");
     logins.push_str(DEMO_PASSWORD);
     logins.push_str("):\n");
@@ -78,4 +82,182 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<Option<String>, Bo
         logins.push_str(&format!("  {email:<20} {role}\n"));
     }
     Ok(Some(logins))
+}
+
+const COMPANIES: [&str; 24] = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Tyrell",
+    "Cyberdyne",
+    "Wonka",
+    "Gringotts",
+    "Oscorp",
+    "Monarch",
+    "Duff",
+    "Pied Piper",
+    "Dunder Mifflin",
+    "Aperture",
+    "Black Mesa",
+    "Massive Dynamic",
+    "Sirius Cybernetics",
+    "Nakatomi",
+    "Blue Sun",
+];
+const DEALS: [&str; 8] = [
+    "Annual licence",
+    "Team rollout",
+    "Pilot project",
+    "Support contract",
+    "Upgrade",
+    "Onboarding package",
+    "Data migration",
+    "Training days",
+];
+
+/// A small deterministic generator, so the demo looks the same on every first run.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below.max(1)
+    }
+}
+
+/// Two pipelines and a few hundred leads with 90 days of history, over the six reps.
+async fn seed_pipelines(db: &DatabaseConnection) -> Result<(), BoxError> {
+    let bus = EventBus::new();
+    let steps = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let acquisition = pipelines::create(
+        db,
+        &bus,
+        "Acquisition",
+        &steps(&["Qualified", "Meeting", "Proposal", "Negotiation"]),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let renewal = pipelines::create(
+        db,
+        &bus,
+        "Renewal",
+        &steps(&["To contact", "In discussion", "Agreed"]),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let reps: Vec<i32> = users::list(db)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|u| u.email.starts_with("rep"))
+        .map(|u| u.id)
+        .collect();
+    let mut dice = Dice(20261127);
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    for (pipeline, count) in [(&acquisition, 260), (&renewal, 90)] {
+        for n in 0..count {
+            let owner = reps[dice.roll(reps.len() as u64) as usize];
+            let created = now
+                - Duration::days(dice.roll(90) as i64)
+                - Duration::minutes(dice.roll(600) as i64);
+            // How far it went, and how it ended.
+            let reached = dice.roll(pipeline.steps.len() as u64) as usize;
+            let fate = dice.roll(10);
+            let status = match fate {
+                0..=5 => "active",
+                6 => "standby",
+                7 | 8 if reached + 1 == pipeline.steps.len() => "won",
+                7 | 8 => "lost",
+                _ => "cancelled",
+            };
+            let mut at = created;
+            let mut history = Vec::new();
+            let mut from: Option<(i32, &str)> = None;
+            for step in &pipeline.steps[..=reached] {
+                history.push((from, step.id, "active", at));
+                from = Some((step.id, "active"));
+                at += Duration::hours(6 + dice.roll(24 * 8) as i64);
+            }
+            let mut at = at.min(now - Duration::minutes(5));
+            if at < created {
+                at = created;
+            }
+            let step_id = pipeline.steps[reached].id;
+            if status != "active" {
+                history.push((from, step_id, status, at));
+            }
+            let closed = matches!(status, "won" | "lost" | "cancelled");
+            let next_action =
+                (!closed).then(|| now + Duration::hours(dice.roll(24 * 14) as i64 - 48));
+            let company = COMPANIES[dice.roll(COMPANIES.len() as u64) as usize];
+            let model = lead::ActiveModel {
+                title: Set(format!(
+                    "{} — {}",
+                    DEALS[dice.roll(DEALS.len() as u64) as usize],
+                    company
+                )),
+                amount_cents: Set(((dice.roll(95) + 5) * 50_000) as i64),
+                currency: Set("EUR".into()),
+                probability: Set(10 + 20 * reached as i32),
+                owner_id: Set(owner),
+                pipeline_id: Set(pipeline.id),
+                step_id: Set(step_id),
+                status: Set(status.into()),
+                next_action_at: Set(next_action),
+                company: Set(company.into()),
+                person: Set(format!("Contact {n}")),
+                email: Set(format!(
+                    "contact{n}@{}.example",
+                    company.to_lowercase().replace(' ', "")
+                )),
+                phone: Set(String::new()),
+                notes: Set(String::new()),
+                tags: Set(if n % 5 == 0 {
+                    ",priority,".into()
+                } else {
+                    String::new()
+                }),
+                origin_list_id: Set(None),
+                origin_prospect_id: Set(None),
+                close_reason: Set(None),
+                created_by: Set(owner),
+                updated_by: Set(owner),
+                created_at: Set(created),
+                updated_at: Set(at),
+                closed_at: Set(closed.then_some(at)),
+                version: Set(history.len() as i32),
+                ..Default::default()
+            };
+            let inserted = lead::Entity::insert(model).exec(&txn).await?.last_insert_id;
+            let rows: Vec<lead_history::ActiveModel> = history
+                .into_iter()
+                .map(|(from, to_step, to_status, at)| lead_history::ActiveModel {
+                    lead_id: Set(inserted),
+                    user_id: Set(owner),
+                    owner_id: Set(owner),
+                    from_pipeline_id: Set(from.map(|_| pipeline.id)),
+                    to_pipeline_id: Set(pipeline.id),
+                    from_step_id: Set(from.map(|f| f.0)),
+                    to_step_id: Set(to_step),
+                    from_status: Set(from.map(|f| f.1.to_string())),
+                    to_status: Set(to_status.to_string()),
+                    at: Set(at),
+                    ..Default::default()
+                })
+                .collect();
+            lead_history::Entity::insert_many(rows).exec(&txn).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
 }

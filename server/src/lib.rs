@@ -4,12 +4,14 @@
 pub mod api;
 pub mod config;
 pub mod demo;
+pub mod live;
 pub mod telemetry;
 
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use app::server::events::EventBus;
 use app::server::session_store::{self, DbSessionStore};
 use app::server::{tokens, users, AppState};
 use app::{shell, App};
@@ -66,7 +68,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
 }
 
 /// The whole HTTP application.
-pub fn router(db: DatabaseConnection, args: &ServeArgs, addr: SocketAddr) -> Router {
+pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: SocketAddr) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name(app::OUTPUT_NAME)
         .site_root(args.site_root.to_string_lossy().to_string())
@@ -75,6 +77,7 @@ pub fn router(db: DatabaseConnection, args: &ServeArgs, addr: SocketAddr) -> Rou
         .build();
     let state = AppState {
         db: db.clone(),
+        bus: bus.clone(),
         leptos_options: leptos_options.clone(),
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
@@ -89,6 +92,7 @@ pub fn router(db: DatabaseConnection, args: &ServeArgs, addr: SocketAddr) -> Rou
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/api/events", get(live::browser_events))
         .nest("/api/v1", api::router())
         .leptos_routes_with_context(&state, routes, || (), {
             let options = leptos_options.clone();
@@ -138,6 +142,7 @@ async fn error_status(response: axum::response::Response) -> axum::response::Res
 /// A server running in the background, for tests and for `serve`.
 pub struct Running {
     pub addr: SocketAddr,
+    pub bus: EventBus,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -149,6 +154,8 @@ impl Running {
 
     /// Stops accepting connections, finishes requests in flight, and waits.
     pub async fn stop(mut self) {
+        // Live streams never end by themselves: close them so that shutdown can finish.
+        self.bus.shut_down();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -160,7 +167,8 @@ impl Running {
 pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, BoxError> {
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    let app = router(db.clone(), args, addr);
+    let bus = EventBus::new();
+    let app = router(db.clone(), bus.clone(), args, addr);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -172,6 +180,7 @@ pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, 
     tokio::spawn(housekeeping(db));
     Ok(Running {
         addr,
+        bus,
         stop: Some(stop),
         task,
     })

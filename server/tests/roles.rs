@@ -93,6 +93,60 @@ fn server_fns() -> Vec<Case> {
             ],
             [409, 409, 409, 409],
         ),
+        ("list_pipelines", vec![], users),
+        (
+            "create_pipeline",
+            vec![("name", "Matrix pipeline"), ("steps", "One, Two")],
+            admins,
+        ),
+        (
+            "add_step",
+            vec![("pipeline_id", "999999"), ("name", "Nope")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "reorder_step",
+            vec![("id", "999999"), ("position", "0")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "delete_step",
+            vec![("id", "999999"), ("move_to", "")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "delete_pipeline",
+            vec![("id", "999999"), ("move_to", "")],
+            [401, 403, 403, 404],
+        ),
+        ("get_board", vec![("filter[owner]", "all")], users),
+        (
+            "load_column",
+            vec![
+                ("filter[owner]", "all"),
+                ("step_id", "999999"),
+                ("offset", "0"),
+            ],
+            [401, 404, 404, 404],
+        ),
+        ("create_lead", vec![("lead[title]", "Matrix lead")], users),
+        ("get_lead", vec![("id", "999999")], [401, 404, 404, 404]),
+        (
+            "move_lead",
+            vec![("id", "999999"), ("version", "1"), ("step_id", "1")],
+            [401, 404, 404, 404],
+        ),
+        (
+            "set_lead_status",
+            vec![
+                ("id", "999999"),
+                ("version", "1"),
+                ("status", "won"),
+                ("reason", ""),
+            ],
+            [401, 404, 404, 404],
+        ),
+        ("delete_lead", vec![("id", "999999")], [401, 403, 404, 404]),
         ("logout", vec![], everyone),
     ]
 }
@@ -101,6 +155,10 @@ async fn every_server_function_checks_the_role(app: &TestApp) {
     // A first admin exists, so setup is closed for everyone.
     let (_, _) = app.logged_in("admin").await;
     app::server::workspace::claim_setup(&app.db).await.unwrap();
+    let bus = app::server::events::EventBus::new();
+    app::server::pipelines::create(&app.db, &bus, "Existing", &["First".to_string()])
+        .await
+        .unwrap();
     for (endpoint, form, expected) in server_fns() {
         // Fresh clients per call: some calls (logout, create_segment) change state.
         for who in [ANON, MEMBER, MANAGER, ADMIN] {
@@ -122,6 +180,20 @@ async fn every_server_function_checks_the_role(app: &TestApp) {
                 assert!(body.len() < 500 && !body.contains("panicked"), "{body}");
             }
             // Undo creations so the next role gets the same answer.
+            if status == 200 && endpoint == "create_pipeline" {
+                for p in app::server::pipelines::list(&app.db).await.unwrap() {
+                    if p.name == "Matrix pipeline" {
+                        let actor = app::server::Actor {
+                            id: 0,
+                            role: app::domain::Role::Admin,
+                            name: String::new(),
+                        };
+                        app::server::pipelines::delete(&app.db, &bus, &actor, p.id, None)
+                            .await
+                            .unwrap();
+                    }
+                }
+            }
             if status == 200 && endpoint == "create_segment" {
                 let seg = app::server::segments::list(&app.db).await.unwrap();
                 for s in seg {

@@ -53,7 +53,9 @@ pub fn TopBar() -> impl IntoView {
                                 </A>
                                 <nav class="nav" aria-label="Main">
                                     <A href="/">"Home"</A>
+                                    <A href="/board">"Board"</A>
                                     <Show when=move || is_admin>
+                                        <A href="/admin/pipelines">"Pipelines"</A>
                                         <A href="/admin/users">"Users"</A>
                                         <A href="/admin/segments">"Segments"</A>
                                         <A href="/admin/settings">"Settings"</A>

@@ -53,15 +53,18 @@ pub enum Action {
     ManageSegments,
     /// Change the workspace settings.
     ManageWorkspace,
+    /// Create, rename, reorder and delete pipelines and steps.
+    ManagePipelines,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::ViewTeam,
         Action::ManageOwnAccount,
         Action::ManageUsers,
         Action::ManageSegments,
         Action::ManageWorkspace,
+        Action::ManagePipelines,
     ];
 }
 
@@ -69,9 +72,10 @@ impl Action {
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
         Action::ViewTeam | Action::ManageOwnAccount => true,
-        Action::ManageUsers | Action::ManageSegments | Action::ManageWorkspace => {
-            role == Role::Admin
-        }
+        Action::ManageUsers
+        | Action::ManageSegments
+        | Action::ManageWorkspace
+        | Action::ManagePipelines => role == Role::Admin,
     }
 }
 
@@ -92,6 +96,7 @@ mod tests {
             assert!(!allows(role, Action::ManageUsers));
             assert!(!allows(role, Action::ManageSegments));
             assert!(!allows(role, Action::ManageWorkspace));
+            assert!(!allows(role, Action::ManagePipelines));
         }
     }
 

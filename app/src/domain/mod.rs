@@ -1,6 +1,8 @@
 //! Pure rules, no IO: compiled for the browser and the server alike.
 
 pub mod access;
+pub mod lead;
+pub mod money;
 pub mod throttle;
 pub mod validate;
 

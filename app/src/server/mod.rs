@@ -1,7 +1,10 @@
 //! Server-only code: application state, the current user, database entities and queries.
 
 pub mod entity;
+pub mod events;
+pub mod leads;
 pub mod passwords;
+pub mod pipelines;
 pub mod segments;
 pub mod session_store;
 pub mod tokens;
@@ -20,6 +23,7 @@ use crate::error::AppError;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub bus: events::EventBus,
     pub leptos_options: LeptosOptions,
 }
 

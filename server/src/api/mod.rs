@@ -3,6 +3,8 @@
 //! Adding a resource: a file with its handlers (each `#[utoipa::path]`), routes in `router()`,
 //! and its paths and schemas in `ApiDoc`.
 
+mod leads;
+mod pipelines;
 mod segments;
 mod users;
 
@@ -17,7 +19,7 @@ use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -30,14 +32,46 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(users::me))
         .route("/users", get(users::list).post(users::create))
         .route("/segments", get(segments::list).post(segments::create))
+        .route("/pipelines", get(pipelines::list).post(pipelines::create))
+        .route(
+            "/pipelines/{id}",
+            get(pipelines::get)
+                .patch(pipelines::update)
+                .delete(pipelines::delete),
+        )
+        .route("/pipelines/{id}/steps", post(pipelines::add_step))
+        .route(
+            "/steps/{id}",
+            patch(pipelines::update_step).delete(pipelines::delete_step),
+        )
+        .route("/leads", get(leads::list).post(leads::create))
+        .route(
+            "/leads/{id}",
+            get(leads::get).patch(leads::update).delete(leads::delete),
+        )
+        .route("/leads/{id}/history", get(leads::history))
+        .route("/events", get(crate::live::api_events))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Cadence API", version = "1", description = "The REST API of Cadence, an activity-based sales CRM. Authenticate with `Authorization: Bearer <token>`; create tokens on your account page or with `cadence token create`."),
-    paths(users::me, users::list, users::create, segments::list, segments::create),
-    components(schemas(ErrorBody, ErrorDetail, app::admin::api::UserView, app::admin::api::SegmentView, app::domain::Role, users::NewUserBody, segments::NewSegmentBody)),
+    paths(
+        users::me, users::list, users::create, segments::list, segments::create,
+        pipelines::list, pipelines::create, pipelines::get, pipelines::update, pipelines::delete,
+        pipelines::add_step, pipelines::update_step, pipelines::delete_step,
+        leads::list, leads::create, leads::get, leads::update, leads::delete, leads::history,
+        crate::live::api_events
+    ),
+    components(schemas(
+        ErrorBody, ErrorDetail, app::admin::api::UserView, app::admin::api::SegmentView,
+        app::domain::Role, users::NewUserBody, segments::NewSegmentBody,
+        app::pipelines::api::PipelineView, app::pipelines::api::StepView,
+        pipelines::NewPipelineBody, pipelines::PipelinePatch, pipelines::NewStepBody, pipelines::StepPatch,
+        app::leads::api::LeadView, app::leads::api::LeadPatch, app::leads::api::HistoryView,
+        app::domain::lead::LeadStatus, leads::LeadUpdate, leads::LeadPage
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

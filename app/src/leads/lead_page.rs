@@ -1,0 +1,310 @@
+//! One lead: its fields (editable by who may), status changes, and its history. `/leads/new`
+//! is the full creation form.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use super::api::{
+    get_lead, CreateLead, DeleteLead, HistoryView, LeadView, SetLeadStatus, UpdateLead,
+};
+use crate::components::form::{field_error, form_error, Field, FormMessage};
+use crate::components::layout::RequireUser;
+use crate::domain::lead::LeadStatus;
+use crate::error::AppError;
+use crate::live::use_live_events;
+use crate::pipelines::api::list_pipelines;
+
+#[component]
+pub fn LeadPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    view! {
+        <RequireUser>
+            {move || {
+                let id = id();
+                if id == "new" {
+                    view! { <Title text="New lead" /> <NewLead /> }.into_any()
+                } else {
+                    match id.parse::<i32>() {
+                        Ok(id) => view! { <ExistingLead id /> }.into_any(),
+                        Err(_) => view! { <p class="form-error">"No such lead."</p> }.into_any(),
+                    }
+                }
+            }}
+        </RequireUser>
+    }
+}
+
+fn general_error<T>(value: Option<Result<T, AppError>>) -> Option<String> {
+    match value {
+        Some(Err(AppError::Validation(_))) | None | Some(Ok(_)) => None,
+        Some(Err(e)) => Some(e.to_string()),
+    }
+}
+
+/// The editable fields, shared by the creation and edit forms. Field names are `lead[...]`.
+#[component]
+fn LeadFields<A>(action: ServerAction<A>, lead: Option<LeadView>) -> impl IntoView
+where
+    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    let pipelines = Resource::new(|| (), |_| list_pipelines());
+    let l = lead.clone().unwrap_or(LeadView {
+        id: 0,
+        title: String::new(),
+        amount: String::new(),
+        currency: String::new(),
+        probability: 10,
+        owner_id: 0,
+        owner_name: String::new(),
+        pipeline_id: 0,
+        pipeline_name: String::new(),
+        step_id: 0,
+        step_name: String::new(),
+        status: LeadStatus::Active,
+        next_action_at: None,
+        next_action_local: String::new(),
+        company: String::new(),
+        person: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        notes: String::new(),
+        tags: Vec::new(),
+        close_reason: None,
+        origin_list_id: None,
+        origin_prospect_id: None,
+        created_at: Default::default(),
+        updated_at: Default::default(),
+        closed_at: None,
+        version: 0,
+        can_edit: true,
+    });
+    let step_id = l.step_id;
+    let status = l.status;
+    view! {
+        <Field id="lead-title" label="Title" name="lead[title]" value=l.title.clone() required=true error=field_error(action, "title") />
+        <Field id="lead-amount" label="Amount" name="lead[amount]" value=l.amount.clone() placeholder="12000.00" error=field_error(action, "amount") />
+        <Field id="lead-probability" label="Probability (%)" name="lead[probability]" kind="number" value=l.probability.to_string() error=field_error(action, "probability") />
+        <div class="field" class:invalid=move || field_error(action, "step_id").get().is_some()>
+            <label for="lead-step">"Pipeline and step"</label>
+            <Suspense fallback=|| view! { <select id="lead-step" disabled=true></select> }>
+                {move || Suspend::new(async move {
+                    let list = pipelines.await.unwrap_or_default();
+                    view! {
+                        <select id="lead-step" name="lead[step_id]">
+                            {list
+                                .into_iter()
+                                .map(|p| {
+                                    let name = p.name.clone();
+                                    view! {
+                                        <optgroup label=name.clone()>
+                                            {p.steps
+                                                .into_iter()
+                                                .map(|s| {
+                                                    let selected = s.id == step_id;
+                                                    view! { <option value=s.id selected=selected>{format!("{name} · {}", s.name)}</option> }
+                                                })
+                                                .collect_view()}
+                                        </optgroup>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                })}
+            </Suspense>
+            {move || field_error(action, "step_id").get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
+        <div class="field">
+            <label for="lead-status">"Status"</label>
+            <select id="lead-status" name="lead[status]">
+                {[LeadStatus::Active, LeadStatus::Standby]
+                    .into_iter()
+                    .chain(status.is_closed().then_some(status))
+                    .map(|s| view! { <option value=s.as_str() selected=s == status>{s.label()}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+        <Field id="lead-next" label="Next action" name="lead[next_action]" kind="datetime-local" value=l.next_action_local.clone() error=field_error(action, "next_action") />
+        <Field id="lead-company" label="Company" name="lead[company]" value=l.company.clone() error=field_error(action, "company") />
+        <Field id="lead-person" label="Contact person" name="lead[person]" value=l.person.clone() error=field_error(action, "person") />
+        <Field id="lead-email" label="Contact email" name="lead[email]" kind="email" value=l.email.clone() error=field_error(action, "email") />
+        <Field id="lead-phone" label="Phone" name="lead[phone]" kind="tel" value=l.phone.clone() error=field_error(action, "phone") />
+        <Field id="lead-tags" label="Tags, separated by commas" name="lead[tags]" value=l.tags.join(", ") error=field_error(action, "tags") />
+        <div class="field wide-field" class:invalid=move || field_error(action, "notes").get().is_some()>
+            <label for="lead-notes">"Notes"</label>
+            <textarea id="lead-notes" name="lead[notes]" rows="4">{l.notes.clone()}</textarea>
+            {move || field_error(action, "notes").get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn NewLead() -> impl IntoView {
+    let create = ServerAction::<CreateLead>::new();
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(lead)) = create.value().get() {
+            navigate(&format!("/leads/{}", lead.id), Default::default());
+        }
+    });
+    view! {
+        <h1>"New lead"</h1>
+        <section class="card">
+            <ActionForm action=create attr:class="grid-form">
+                <FormMessage error=Signal::derive(move || general_error(create.value().get())) />
+                <LeadFields action=create lead=None />
+                <div class="form-actions">
+                    <button type="submit" class="button primary">"Create lead"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn ExistingLead(id: i32) -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let lead = Resource::new(move || (id, refresh.get()), |(id, _)| get_lead(id));
+    use_live_events(move |event| {
+        if event.data.get("lead_id").and_then(|v| v.as_i64()) == Some(id as i64) {
+            refresh.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match lead.await {
+                    Ok((lead, history)) => view! { <LeadDetails lead history refresh /> }.into_any(),
+                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn LeadDetails(lead: LeadView, history: Vec<HistoryView>, refresh: RwSignal<u32>) -> impl IntoView {
+    let update = ServerAction::<UpdateLead>::new();
+    let status = ServerAction::<SetLeadStatus>::new();
+    let delete = ServerAction::<DeleteLead>::new();
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if matches!(
+            update.value().get(),
+            Some(Ok(_)) | Some(Err(AppError::Conflict(_)))
+        ) || matches!(
+            status.value().get(),
+            Some(Ok(_)) | Some(Err(AppError::Conflict(_)))
+        ) {
+            refresh.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move || {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/board", Default::default());
+        }
+    });
+    let id = lead.id;
+    let version = lead.version;
+    let closed = lead.status.is_closed();
+    let can_edit = lead.can_edit;
+    let summary = format!(
+        "{} {} · {} · {} › {} · owner {}",
+        lead.amount,
+        lead.currency,
+        lead.status.label(),
+        lead.pipeline_name,
+        lead.step_name,
+        lead.owner_name
+    );
+    view! {
+        <Title text=lead.title.clone() />
+        <div class="board-head">
+            <h1>{lead.title.clone()}</h1>
+            <a href=format!("/board?pipeline={}", lead.pipeline_id)>"Back to the board"</a>
+        </div>
+        <p class="muted">{summary}</p>
+        {lead.close_reason.clone().map(|r| view! { <p>{format!("Reason: {r}")}</p> })}
+        <FormMessage error=Signal::derive(move || general_error(update.value().get()).or(general_error(status.value().get())).or(form_error(delete).get())) />
+        <Show when=move || can_edit fallback=|| view! { <p class="muted">"You can read this lead; its owner or a manager can change it."</p> }>
+            <section class="card status-actions">
+                <h2>"Status"</h2>
+                <ActionForm action=status attr:class="row-form">
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="version" value=version />
+                    {if closed {
+                        view! {
+                            <input type="hidden" name="reason" value="" />
+                            <button type="submit" name="status" value="active" class="button secondary">"Reopen"</button>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <input name="reason" placeholder="Reason (optional)" aria-label="Reason" />
+                            <button type="submit" name="status" value="won" class="button primary">"Won"</button>
+                            <button type="submit" name="status" value="lost" class="button secondary">"Lost"</button>
+                            <button type="submit" name="status" value="cancelled" class="button secondary">"Cancelled"</button>
+                        }
+                            .into_any()
+                    }}
+                </ActionForm>
+            </section>
+        </Show>
+        <section class="card">
+            <h2>"Details"</h2>
+            <ActionForm action=update attr:class="grid-form">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="version" value=version />
+                <LeadFields action=update lead=Some(lead.clone()) />
+                <Show when=move || can_edit>
+                    <div class="form-actions">
+                        <button type="submit" class="button primary">"Save"</button>
+                        <Show when=move || matches!(update.value().get(), Some(Ok(_)))>
+                            <span class="ok" role="status">"Saved."</span>
+                        </Show>
+                    </div>
+                </Show>
+            </ActionForm>
+        </section>
+        <section class="card">
+            <h2>"History"</h2>
+            <ol class="timeline">
+                {history
+                    .into_iter()
+                    .map(|h| {
+                        let what = match (&h.from_step, h.from_status) {
+                            (None, _) => format!("Created in {} as {}", h.to_step, h.to_status.label()),
+                            (Some(from), Some(from_status)) if from_status != h.to_status => {
+                                if *from == h.to_step {
+                                    format!("{} → {}", from_status.label(), h.to_status.label())
+                                } else {
+                                    format!("{from} → {}, {} → {}", h.to_step, from_status.label(), h.to_status.label())
+                                }
+                            }
+                            (Some(from), _) => format!("{from} → {}", h.to_step),
+                        };
+                        view! {
+                            <li>
+                                <span class="when">{h.at_local.clone()}</span>
+                                <span>{what}</span>
+                                <span class="muted">{format!("by {}", h.user_name)}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+        <Show when=move || can_edit>
+            <details class="danger-zone">
+                <summary>"Delete this lead"</summary>
+                <ActionForm action=delete attr:class="row-form">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="button danger small">"Delete lead"</button>
+                </ActionForm>
+            </details>
+        </Show>
+    }
+}

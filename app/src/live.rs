@@ -1,0 +1,61 @@
+//! Live updates: the event every browser and API client receives after a change commits.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One committed change. `kind` is e.g. `lead.moved`; `data` carries at least the ids a
+/// client needs to decide whether it cares (`pipeline_id`, `lead_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub data: serde_json::Value,
+}
+
+impl LiveEvent {
+    pub fn pipeline_id(&self) -> Option<i64> {
+        self.data.get("pipeline_id").and_then(|v| v.as_i64())
+    }
+
+    pub fn concerns_pipeline(&self, pipeline_id: i32) -> bool {
+        self.kind.starts_with("pipeline.")
+            || self.pipeline_id() == Some(pipeline_id as i64)
+            || self.data.get("from_pipeline_id").and_then(|v| v.as_i64())
+                == Some(pipeline_id as i64)
+    }
+}
+
+/// Calls `on_event` for every live event, in the browser; reconnects by itself after a dropped
+/// connection (the browser's EventSource sends the last id, the server replays what was missed).
+/// Does nothing on the server.
+pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::prelude::on_cleanup;
+        use send_wrapper::SendWrapper;
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+
+        let Ok(source) = web_sys::EventSource::new("/api/events") else {
+            return;
+        };
+        let handler =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+                if let Some(text) = message.data().as_string() {
+                    if let Ok(event) = serde_json::from_str::<LiveEvent>(&text) {
+                        on_event(event);
+                    }
+                }
+            });
+        source.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        let kept = SendWrapper::new((source, handler));
+        on_cleanup(move || {
+            let (source, _handler) = kept.take();
+            source.close();
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_event;
+}
