@@ -17,7 +17,7 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::components::layout::{provide_current_user, NotFound, TopBar};
 
@@ -63,15 +63,15 @@ pub fn App() -> impl IntoView {
             <TopBar />
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=home::HomePage />
-                    <Route path=path!("/login") view=auth::LoginPage />
-                    <Route path=path!("/account") view=account::AccountPage />
-                    <Route path=path!("/admin/users") view=admin::UsersPage />
-                    <Route path=path!("/admin/segments") view=admin::SegmentsPage />
-                    <Route path=path!("/admin/settings") view=admin::SettingsPage />
-                    <Route path=path!("/admin/pipelines") view=pipelines::PipelinesPage />
-                    <Route path=path!("/board") view=leads::BoardPage />
-                    <Route path=path!("/leads/:id") view=leads::LeadPage />
+                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=admin::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/segments") view=admin::SegmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/settings") view=admin::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/pipelines") view=pipelines::PipelinesPage ssr=SsrMode::Async />
+                    <Route path=path!("/board") view=leads::BoardPage ssr=SsrMode::Async />
+                    <Route path=path!("/leads/:id") view=leads::LeadPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -58,7 +58,7 @@ fn Board() -> impl IntoView {
     Effect::new(move || match mover.value().get() {
         Some(Err(error)) => {
             message.set(Some(error.to_string()));
-            pending.0.set(HashMap::new());
+            pending.0.try_set(HashMap::new());
             refresh.update(|n| *n += 1);
         }
         Some(Ok(_)) => {
@@ -70,7 +70,7 @@ fn Board() -> impl IntoView {
     // Once fresh data arrives, what was pending is in it.
     Effect::new(move || {
         if board.get().is_some() && !mover.pending().get() {
-            pending.0.set(HashMap::new());
+            pending.0.try_set(HashMap::new());
         }
     });
     provide_context(pending);
@@ -194,21 +194,25 @@ fn Column(
     let extra = RwSignal::new(Vec::<LeadCard>::new());
     let has_more = RwSignal::new(column.has_more);
     let loading = RwSignal::new(false);
-    let base = StoredValue::new(column.cards.clone());
-    let everyone = StoredValue::new(all_cards);
-    let steps = StoredValue::new(steps);
+    // Plain data owned by the closures: a column being replaced by a fresh board must never
+    // read a disposed value.
+    let base = std::sync::Arc::new(column.cards.clone());
+    let everyone = std::sync::Arc::new(all_cards);
+    let steps = std::sync::Arc::new(steps);
     let over = RwSignal::new(false);
+    let first_page = base.len();
     let cards = move || {
-        let moves = pending.get();
+        let moves = pending.try_get().unwrap_or_default();
+        let extra = extra.try_get().unwrap_or_default();
         let mut shown: Vec<LeadCard> = base
-            .get_value()
-            .into_iter()
-            .chain(extra.get())
+            .iter()
+            .cloned()
+            .chain(extra)
             .filter(|c| moves.get(&c.id).is_none_or(|to| *to == step_id))
             .collect();
-        for card in everyone.get_value() {
+        for card in everyone.iter() {
             if card.step_id != step_id && moves.get(&card.id) == Some(&step_id) {
-                shown.insert(0, card);
+                shown.insert(0, card.clone());
             }
         }
         shown
@@ -217,21 +221,21 @@ fn Column(
         let filter = filter.clone();
         move |_| {
             let filter = filter.clone();
-            let offset = (base.with_value(Vec::len) + extra.with_untracked(Vec::len)) as u64;
+            let offset = (first_page + extra.with_untracked(Vec::len)) as u64;
             loading.set(true);
             leptos::task::spawn_local(async move {
                 if let Ok((more, again)) = load_column(filter, step_id, offset).await {
-                    extra.update(|e| e.extend(more));
-                    has_more.set(again);
+                    extra.try_update(|e| e.extend(more));
+                    has_more.try_set(again);
                 }
-                loading.set(false);
+                loading.try_set(false);
             });
         }
     };
     view! {
         <section
             class="column"
-            class:drop-target=move || over.get()
+            class:drop-target=move || over.try_get().unwrap_or(false)
             role="listitem"
             aria-label=column.step.name.clone()
             on:dragover=move |ev| {
@@ -262,12 +266,12 @@ fn Column(
             <QuickAdd step_id step_name=column.step.name.clone() />
             <div class="cards-list">
                 <For each=cards key=|c| (c.id, c.version, c.step_id) let:card>
-                    <Card card steps=steps.get_value() />
+                    <Card card steps=steps.to_vec() />
                 </For>
             </div>
-            <Show when=move || has_more.get()>
-                <button type="button" class="button secondary small wide" on:click=load_more.clone() disabled=move || loading.get()>
-                    {move || if loading.get() { "Loading…" } else { "Show more" }}
+            <Show when=move || has_more.try_get().unwrap_or(false)>
+                <button type="button" class="button secondary small wide" on:click=load_more.clone() disabled=move || loading.try_get().unwrap_or(false)>
+                    {move || if loading.try_get().unwrap_or(false) { "Loading…" } else { "Show more" }}
                 </button>
             </Show>
         </section>

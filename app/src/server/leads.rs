@@ -711,8 +711,10 @@ async fn page(
     let mut rows = lead::Entity::find()
         .filter(condition)
         .filter(lead::Column::StepId.eq(step_id))
-        .order_by_with_nulls(lead::Column::NextActionAt, Order::Asc, NullOrdering::Last)
-        .order_by_asc(lead::Column::Id)
+        // Leads without a planned next action first (they need one), newest first; then by
+        // the next action, soonest first.
+        .order_by_with_nulls(lead::Column::NextActionAt, Order::Asc, NullOrdering::First)
+        .order_by_desc(lead::Column::Id)
         .offset(offset)
         .limit(PAGE + 1)
         .all(db)
