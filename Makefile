@@ -19,7 +19,7 @@ WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-mutable-globals --enable-non
 DATABASE_URL ?= sqlite://data/cadence.db
 ADDR ?= 127.0.0.1:3000
 
-.PHONY: run build site server tools rust-tools node-tools chromium test fmt-check clippy test-rust test-e2e bench clean
+.PHONY: run build site server tools rust-tools node-tools chromium test fmt-check clippy test-rust test-e2e bench-board clean
 
 ## run: install what is missing, build in release mode, serve the demo workspace on http://127.0.0.1:3000
 run: build
@@ -84,6 +84,10 @@ test-rust:
 
 test-e2e: build chromium
 	cd end2end && CADENCE_BIN=$(BIN) CADENCE_SITE=$(SITE) node --test --test-concurrency=1 tests/
+
+## bench-board: 100,000 leads on SQLite: board render, column page, moves, SSE delivery
+bench-board:
+	cargo bench -p server --bench board
 
 clean:
 	cargo clean

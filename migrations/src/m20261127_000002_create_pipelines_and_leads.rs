@@ -243,15 +243,29 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // The board: open leads of one step, in next-action order.
+        // A board column: the leads of one step in next-action order, read in index order
+        // (the status filter is checked while walking it).
         manager
             .create_index(index(
                 "idx_leads_board",
                 Leads::Table,
                 vec![
                     Leads::StepId.into_iden(),
-                    Leads::Status.into_iden(),
                     Leads::NextActionAt.into_iden(),
+                    Leads::Id.into_iden(),
+                ],
+            ))
+            .await?;
+        // Column counts and sums of a pipeline, from the index alone.
+        manager
+            .create_index(index(
+                "idx_leads_pipeline_totals",
+                Leads::Table,
+                vec![
+                    Leads::PipelineId.into_iden(),
+                    Leads::Status.into_iden(),
+                    Leads::StepId.into_iden(),
+                    Leads::AmountCents.into_iden(),
                 ],
             ))
             .await?;

@@ -4,7 +4,7 @@ use app::server::entity::{lead, lead_history};
 use app::server::events::EventBus;
 use app::server::{pipelines, segments, users, workspace};
 use chrono::{Duration, Utc};
-use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
 
 use crate::BoxError;
 
@@ -38,7 +38,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<Option<String>, Bo
     if users::count(db).await.map_err(|e| e.to_string())? > 0 {
         return Ok(None);
     }
-    let txn = db.begin().await?;
+    let txn = app::server::writing(db).await?;
     if !workspace::claim_setup(&txn)
         .await
         .map_err(|e| e.to_string())?
@@ -163,7 +163,7 @@ async fn seed_pipelines(db: &DatabaseConnection) -> Result<(), BoxError> {
         .collect();
     let mut dice = Dice(20261127);
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = app::server::writing(db).await?;
     for (pipeline, count) in [(&acquisition, 260), (&renewal, 90)] {
         for n in 0..count {
             let owner = reps[dice.roll(reps.len() as u64) as usize];

@@ -22,7 +22,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::sync::oneshot;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::{time, SameSite};
@@ -58,11 +58,17 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
     options
         .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // SQLite: write-ahead log (readers never wait for the writer), synchronous NORMAL
+        // (safe in WAL: a crash of the process loses nothing committed; only an OS crash can
+        // lose the last commits), and writers queue for up to 10 s instead of failing.
+        .map_sqlx_sqlite_opts(|opts| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+        });
     let db = Database::connect(options).await?;
-    if url.starts_with("sqlite:") {
-        db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
-    }
     Migrator::up(&db, None).await?;
     Ok(db)
 }

@@ -537,3 +537,38 @@ on_both_backends!(
     event_stream,
     changes_arrive_on_the_event_stream_and_can_be_replayed
 );
+
+async fn many_concurrent_writers_on_different_leads_all_succeed(app: &TestApp) {
+    let admin = Api::new(app, "admin").await;
+    let (_, steps) = pipeline(&admin, "Busy", &["A", "B"]).await;
+    let mut ids = Vec::new();
+    for i in 0..16 {
+        let lead = admin
+            .ok(
+                "POST",
+                "/leads",
+                Some(json!({"title": format!("Lead {i}"), "step_id": steps[0]})),
+            )
+            .await;
+        ids.push(lead["id"].as_i64().unwrap());
+    }
+    let moves = ids.iter().map(|id| {
+        let path = format!("/leads/{id}");
+        let body = json!({"version": 1, "step_id": steps[1]});
+        let admin = &admin;
+        async move { admin.send("PATCH", &path, Some(body)).await.0 }
+    });
+    let statuses = futures::future::join_all(moves).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let moved = admin
+        .ok("GET", &format!("/leads?step_id={}", steps[1]), None)
+        .await;
+    assert_eq!(moved["total"], 16);
+}
+on_both_backends!(
+    concurrent_writers,
+    many_concurrent_writers_on_different_leads_all_succeed
+);

@@ -8,9 +8,12 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::api::{
     get_lead, CreateLead, DeleteLead, HistoryView, LeadView, SetLeadStatus, UpdateLead,
 };
+use crate::admin::api::list_users;
 use crate::components::form::{field_error, form_error, Field, FormMessage};
+use crate::components::layout::use_current_user;
 use crate::components::layout::RequireUser;
 use crate::domain::lead::LeadStatus;
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::live::use_live_events;
 use crate::pipelines::api::list_pipelines;
@@ -83,6 +86,10 @@ where
     });
     let step_id = l.step_id;
     let status = l.status;
+    let owner_id = l.owner_id;
+    let me = use_current_user();
+    let may_reassign = move || me.get().is_some_and(|u| u.role != Role::Member);
+    let people = Resource::new(|| (), |_| list_users());
     view! {
         <Field id="lead-title" label="Title" name="lead[title]" value=l.title.clone() required=true error=field_error(action, "title") />
         <Field id="lead-amount" label="Amount" name="lead[amount]" value=l.amount.clone() placeholder="12000.00" error=field_error(action, "amount") />
@@ -117,6 +124,35 @@ where
             </Suspense>
             {move || field_error(action, "step_id").get().map(|m| view! { <p class="field-error">{m}</p> })}
         </div>
+        <Show when=may_reassign>
+            <div class="field" class:invalid=move || field_error(action, "owner_id").get().is_some()>
+                <label for="lead-owner">"Owner"</label>
+                <Suspense fallback=|| view! { <select id="lead-owner" disabled=true></select> }>
+                    {move || Suspend::new(async move {
+                        let list = people.await.unwrap_or_default();
+                        // A new lead is the creator's unless they choose someone else.
+                        let owner_id = if owner_id == 0 {
+                            me.get_untracked().map(|u| u.id).unwrap_or(0)
+                        } else {
+                            owner_id
+                        };
+                        view! {
+                            <select id="lead-owner" name="lead[owner_id]">
+                                {list
+                                    .into_iter()
+                                    .filter(|u| u.active || u.id == owner_id)
+                                    .map(|u| {
+                                        let selected = u.id == owner_id;
+                                        view! { <option value=u.id selected=selected>{u.name}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        }
+                    })}
+                </Suspense>
+                {move || field_error(action, "owner_id").get().map(|m| view! { <p class="field-error">{m}</p> })}
+            </div>
+        </Show>
         <div class="field">
             <label for="lead-status">"Status"</label>
             <select id="lead-status" name="lead[status]">
@@ -207,6 +243,7 @@ fn LeadDetails(lead: LeadView, history: Vec<HistoryView>, refresh: RwSignal<u32>
             navigate("/board", Default::default());
         }
     });
+    let me = use_current_user();
     let id = lead.id;
     let version = lead.version;
     let closed = lead.status.is_closed();
@@ -297,7 +334,7 @@ fn LeadDetails(lead: LeadView, history: Vec<HistoryView>, refresh: RwSignal<u32>
                     .collect_view()}
             </ol>
         </section>
-        <Show when=move || can_edit>
+        <Show when=move || can_edit && me.get().is_some_and(|u| u.role != Role::Member)>
             <details class="danger-zone">
                 <summary>"Delete this lead"</summary>
                 <ActionForm action=delete attr:class="row-form">

@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Order};
 use sea_orm::DatabaseConnection;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -408,7 +408,7 @@ pub async fn create(
     actor: &Actor,
     patch: LeadPatch,
 ) -> Result<LeadView, AppError> {
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     let row = candidate(&txn, actor, None, patch).await?;
     let mut model: lead::ActiveModel = row.into();
     model.id = sea_orm::ActiveValue::NotSet;
@@ -443,7 +443,7 @@ pub async fn update(
     version: i32,
     patch: LeadPatch,
 ) -> Result<LeadView, AppError> {
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     let existing = lead::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -494,7 +494,7 @@ pub async fn delete(
     if !may_delete_or_reassign(actor.role) {
         return Err(AppError::Forbidden);
     }
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     let existing = lead::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -642,6 +642,29 @@ pub async fn history(
         .collect())
 }
 
+/// Statuses named by a filter word: `open` (active and standby), `closed`, or one status.
+fn statuses_for(word: &str) -> Result<Vec<&'static str>, String> {
+    Ok(match word.trim() {
+        "" | "open" => vec!["active", "standby"],
+        "closed" => vec!["won", "lost", "cancelled"],
+        other => vec![LeadStatus::parse(other)?.as_str()],
+    })
+}
+
+/// Title or company containing `q`, ignoring case.
+fn text_search(q: &str) -> Option<Condition> {
+    let q = q.trim().to_lowercase();
+    if q.is_empty() {
+        return None;
+    }
+    let pattern = format!("%{}%", escape_like(&q));
+    Some(
+        Condition::any()
+            .add(Expr::expr(Func::lower(Expr::col(lead::Column::Title))).like(pattern.clone()))
+            .add(Expr::expr(Func::lower(Expr::col(lead::Column::Company))).like(pattern)),
+    )
+}
+
 /// The leads the filter keeps, in one pipeline.
 fn filtered(filter: &BoardFilter, actor: &Actor, pipeline_id: i32) -> Condition {
     let mut condition = Condition::all().add(lead::Column::PipelineId.eq(pipeline_id));
@@ -654,27 +677,14 @@ fn filtered(filter: &BoardFilter, actor: &Actor, pipeline_id: i32) -> Condition 
             }
         }
     }
-    let statuses: Vec<&str> = match filter.status.trim() {
-        "" | "open" => vec!["active", "standby"],
-        "closed" => vec!["won", "lost", "cancelled"],
-        other => match LeadStatus::parse(other) {
-            Ok(status) => vec![status.as_str()],
-            Err(_) => vec!["active", "standby"],
-        },
-    };
+    let statuses = statuses_for(&filter.status).unwrap_or_else(|_| vec!["active", "standby"]);
     condition = condition.add(lead::Column::Status.is_in(statuses));
     let tag = filter.tag.trim().to_lowercase();
     if !tag.is_empty() && !tag.contains(',') {
         condition = condition.add(lead::Column::Tags.like(format!("%,{},%", escape_like(&tag))));
     }
-    let q = filter.q.trim().to_lowercase();
-    if !q.is_empty() {
-        let pattern = format!("%{}%", escape_like(&q));
-        condition = condition.add(
-            Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(lead::Column::Title))).like(pattern.clone()))
-                .add(Expr::expr(Func::lower(Expr::col(lead::Column::Company))).like(pattern)),
-        );
+    if let Some(search) = text_search(&filter.q) {
+        condition = condition.add(search);
     }
     condition
 }
@@ -711,10 +721,10 @@ async fn page(
     let mut rows = lead::Entity::find()
         .filter(condition)
         .filter(lead::Column::StepId.eq(step_id))
-        // Leads without a planned next action first (they need one), newest first; then by
-        // the next action, soonest first.
+        // Leads without a planned next action first (they need one), then the soonest next
+        // action: the order of the board index.
         .order_by_with_nulls(lead::Column::NextActionAt, Order::Asc, NullOrdering::First)
-        .order_by_desc(lead::Column::Id)
+        .order_by_asc(lead::Column::Id)
         .offset(offset)
         .limit(PAGE + 1)
         .all(db)
@@ -873,28 +883,12 @@ pub async fn list(
     if let Some(id) = filter.owner_id {
         condition = condition.add(lead::Column::OwnerId.eq(id));
     }
-    if let Some(status) = filter
-        .status
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let statuses: Vec<&str> = match status {
-            "open" => vec!["active", "standby"],
-            "closed" => vec!["won", "lost", "cancelled"],
-            other => vec![LeadStatus::parse(other)
-                .map_err(|m| AppError::field("status", m))?
-                .as_str()],
-        };
+    if let Some(status) = filter.status.as_deref().filter(|s| !s.trim().is_empty()) {
+        let statuses = statuses_for(status).map_err(|m| AppError::field("status", m))?;
         condition = condition.add(lead::Column::Status.is_in(statuses));
     }
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        condition = condition.add(
-            Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(lead::Column::Title))).like(pattern.clone()))
-                .add(Expr::expr(Func::lower(Expr::col(lead::Column::Company))).like(pattern)),
-        );
+    if let Some(search) = filter.q.as_deref().and_then(text_search) {
+        condition = condition.add(search);
     }
     let total = lead::Entity::find()
         .filter(condition.clone())

@@ -127,6 +127,18 @@ impl From<TransactionError<AppError>> for AppError {
     }
 }
 
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so that concurrent writers queue on the busy timeout instead of failing
+/// when a read lock cannot be upgraded; PostgreSQL ignores the option.
+pub async fn writing(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Whether a database error is a unique-constraint violation (on SQLite or PostgreSQL).
 pub fn is_unique_violation(error: &DbErr) -> bool {
     matches!(

@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::DatabaseConnection;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -132,7 +132,7 @@ pub async fn create(
     if steps.is_empty() {
         steps.push("New".into());
     }
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     if pipeline::Entity::find()
         .filter(pipeline::Column::Name.eq(name.as_str()))
         .count(&txn)
@@ -183,7 +183,7 @@ pub async fn rename(
     name: &str,
 ) -> Result<PipelineView, AppError> {
     let name = pipeline_name(name)?;
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     let existing = pipeline::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -206,7 +206,7 @@ pub async fn rename(
 }
 
 pub async fn set_default(db: &DatabaseConnection, bus: &EventBus, id: i32) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     pipeline::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -291,7 +291,7 @@ pub async fn delete(
     id: i32,
     move_to: Option<i32>,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     let existing = pipeline::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -349,7 +349,7 @@ pub async fn add_step(
 ) -> Result<StepView, AppError> {
     let name = SegmentName::parse(name)
         .map_err(|m| AppError::field("name", m.replace("Segment name", "Step name")))?;
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     pipeline::Entity::find_by_id(pipeline_id)
         .one(&txn)
         .await?
@@ -381,7 +381,7 @@ pub async fn rename_step(
 ) -> Result<StepView, AppError> {
     let name = SegmentName::parse(name)
         .map_err(|m| AppError::field("name", m.replace("Segment name", "Step name")))?;
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     let existing = find_step(&txn, id).await?.ok_or(AppError::NotFound)?;
     let mut model: step::ActiveModel = existing.into();
     model.name = Set(name.into_inner());
@@ -399,7 +399,7 @@ pub async fn reorder_step(
     id: i32,
     position: i32,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     let moving = find_step(&txn, id).await?.ok_or(AppError::NotFound)?;
     let mut steps: Vec<step::Model> = step::Entity::find()
         .filter(step::Column::PipelineId.eq(moving.pipeline_id))
@@ -433,7 +433,7 @@ pub async fn delete_step(
     id: i32,
     move_to: Option<i32>,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = super::writing(db).await?;
     let existing = find_step(&txn, id).await?.ok_or(AppError::NotFound)?;
     let siblings = step::Entity::find()
         .filter(step::Column::PipelineId.eq(existing.pipeline_id))
