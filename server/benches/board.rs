@@ -210,6 +210,50 @@ async fn main() {
         percentile(&mut moves, 0.99)
     ));
 
+    // 3b. The same clients at a steady pace: each sends one move every 100 ms (200/s in all).
+    let paced = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for (m, (_, token)) in movers.iter().enumerate() {
+        let token = token.clone();
+        let base = base.clone();
+        let steps = steps.clone();
+        let paced = paced.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            // Spread the clients over the 100 ms, as independent users would be.
+            tokio::time::sleep(Duration::from_millis(5 * m as u64)).await;
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            for k in 0..MOVES_EACH {
+                tick.tick().await;
+                let lead_id = 4 + (m * MOVES_EACH + k) * 7;
+                let t = Instant::now();
+                let r = client
+                    .patch(format!("{base}/api/v1/leads/{lead_id}"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"version": 1, "step_id": steps[lead_id % STEPS]}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    r.status().is_success(),
+                    "paced move {lead_id}: {}",
+                    r.status()
+                );
+                paced.lock().await.push(ms(t.elapsed()));
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mut paced = paced.lock().await.clone();
+    report.push(format!(
+        "moves at a steady 200/s ({} by {MOVERS} clients, one every 100 ms each): p50 {:.1} ms, p99 {:.1} ms",
+        paced.len(),
+        percentile(&mut paced, 0.5),
+        percentile(&mut paced, 0.99)
+    ));
+
     // 4. Events: 100 SSE clients; 100 moves; delay from sending each move to its arrival.
     let arrivals = Arc::new(Mutex::new(Vec::<(i64, Instant)>::new()));
     let mut listeners = Vec::new();

@@ -173,7 +173,10 @@ impl Running {
 pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, BoxError> {
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    let bus = EventBus::new();
+    let bus = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => EventBus::with_writer_turns(),
+        _ => EventBus::new(),
+    };
     let app = router(db.clone(), bus.clone(), args, addr);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -18,6 +18,8 @@ use crate::live::LiveEvent;
 pub struct EventBus {
     sender: broadcast::Sender<LiveEvent>,
     closing: watch::Sender<bool>,
+    /// Present when writers must take turns (SQLite has one writer at a time).
+    turns: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Default for EventBus {
@@ -30,7 +32,30 @@ impl EventBus {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(4096);
         let (closing, _) = watch::channel(false);
-        Self { sender, closing }
+        Self {
+            sender,
+            closing,
+            turns: None,
+        }
+    }
+
+    /// A bus whose writers take turns in this process: on SQLite, concurrent write
+    /// transactions then queue here in order instead of sleeping in SQLite's busy handler
+    /// (whose growing sleeps made the slowest moves 125 ms under 20 concurrent writers).
+    pub fn with_writer_turns() -> Self {
+        Self {
+            turns: Some(Default::default()),
+            ..Self::new()
+        }
+    }
+
+    /// Waits for this writer's turn (at once when writers need not take turns); hold the
+    /// guard until the transaction has committed.
+    pub async fn writer_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.turns {
+            Some(turns) => Some(turns.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     /// Ends every live stream (the server is shutting down).

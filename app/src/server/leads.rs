@@ -408,6 +408,7 @@ pub async fn create(
     actor: &Actor,
     patch: LeadPatch,
 ) -> Result<LeadView, AppError> {
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     let row = candidate(&txn, actor, None, patch).await?;
     let mut model: lead::ActiveModel = row.into();
@@ -443,6 +444,7 @@ pub async fn update(
     version: i32,
     patch: LeadPatch,
 ) -> Result<LeadView, AppError> {
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     let existing = lead::Entity::find_by_id(id)
         .one(&txn)
@@ -494,6 +496,7 @@ pub async fn delete(
     if !may_delete_or_reassign(actor.role) {
         return Err(AppError::Forbidden);
     }
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     let existing = lead::Entity::find_by_id(id)
         .one(&txn)
@@ -520,6 +523,15 @@ async fn names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, AppErr
         .all(db)
         .await?
         .into_iter()
+        .collect())
+}
+
+async fn step_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, AppError> {
+    Ok(step::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
         .collect())
 }
 
@@ -608,12 +620,7 @@ pub async fn history(
         .all(db)
         .await?;
     let people = names(db).await?;
-    let steps: HashMap<i32, String> = step::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let steps = step_names(db).await?;
     let step_name = |id: i32| {
         steps
             .get(&id)
@@ -909,12 +916,7 @@ pub async fn list(
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
-    let steps: HashMap<i32, String> = step::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let steps = step_names(db).await?;
     let items = rows
         .into_iter()
         .map(|model| {

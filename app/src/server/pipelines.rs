@@ -132,6 +132,7 @@ pub async fn create(
     if steps.is_empty() {
         steps.push("New".into());
     }
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     if pipeline::Entity::find()
         .filter(pipeline::Column::Name.eq(name.as_str()))
@@ -183,6 +184,7 @@ pub async fn rename(
     name: &str,
 ) -> Result<PipelineView, AppError> {
     let name = pipeline_name(name)?;
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     let existing = pipeline::Entity::find_by_id(id)
         .one(&txn)
@@ -206,6 +208,7 @@ pub async fn rename(
 }
 
 pub async fn set_default(db: &DatabaseConnection, bus: &EventBus, id: i32) -> Result<(), AppError> {
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     pipeline::Entity::find_by_id(id)
         .one(&txn)
@@ -291,6 +294,7 @@ pub async fn delete(
     id: i32,
     move_to: Option<i32>,
 ) -> Result<(), AppError> {
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     let existing = pipeline::Entity::find_by_id(id)
         .one(&txn)
@@ -349,6 +353,7 @@ pub async fn add_step(
 ) -> Result<StepView, AppError> {
     let name = SegmentName::parse(name)
         .map_err(|m| AppError::field("name", m.replace("Segment name", "Step name")))?;
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     pipeline::Entity::find_by_id(pipeline_id)
         .one(&txn)
@@ -381,6 +386,7 @@ pub async fn rename_step(
 ) -> Result<StepView, AppError> {
     let name = SegmentName::parse(name)
         .map_err(|m| AppError::field("name", m.replace("Segment name", "Step name")))?;
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     let existing = find_step(&txn, id).await?.ok_or(AppError::NotFound)?;
     let mut model: step::ActiveModel = existing.into();
@@ -399,6 +405,7 @@ pub async fn reorder_step(
     id: i32,
     position: i32,
 ) -> Result<(), AppError> {
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     let moving = find_step(&txn, id).await?.ok_or(AppError::NotFound)?;
     let mut steps: Vec<step::Model> = step::Entity::find()
@@ -433,6 +440,7 @@ pub async fn delete_step(
     id: i32,
     move_to: Option<i32>,
 ) -> Result<(), AppError> {
+    let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
     let existing = find_step(&txn, id).await?.ok_or(AppError::NotFound)?;
     let siblings = step::Entity::find()
