@@ -12,6 +12,7 @@ use super::api::{
     get_board, load_column, BoardColumn, BoardFilter, BoardView, CreateLead, LeadCard, MoveLead,
 };
 use crate::components::layout::RequireUser;
+use crate::components::scroll::on_visible;
 use crate::live::use_live_events;
 use crate::pipelines::api::StepView;
 
@@ -217,21 +218,26 @@ fn Column(
         }
         shown
     };
-    let load_more = {
-        let filter = filter.clone();
-        move |_| {
-            let filter = filter.clone();
-            let offset = (first_page + extra.with_untracked(Vec::len)) as u64;
-            loading.set(true);
-            leptos::task::spawn_local(async move {
-                if let Ok((more, again)) = load_column(filter, step_id, offset).await {
-                    extra.try_update(|e| e.extend(more));
-                    has_more.try_set(again);
-                }
-                loading.try_set(false);
-            });
+    let fetch_more = move || {
+        if !has_more.try_get_untracked().unwrap_or(false)
+            || loading.try_get_untracked().unwrap_or(true)
+        {
+            return;
         }
+        let filter = filter.clone();
+        let offset = (first_page + extra.with_untracked(Vec::len)) as u64;
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok((more, again)) = load_column(filter, step_id, offset).await {
+                extra.try_update(|e| e.extend(more));
+                has_more.try_set(again);
+            }
+            loading.try_set(false);
+        });
     };
+    // More cards load when the end of the column scrolls into view; the button does the same.
+    let sentinel = NodeRef::<html::Div>::new();
+    on_visible(sentinel, fetch_more.clone());
     view! {
         <section
             class="column"
@@ -270,10 +276,14 @@ fn Column(
                 </For>
             </div>
             <Show when=move || has_more.try_get().unwrap_or(false)>
-                <button type="button" class="button secondary small wide" on:click=load_more.clone() disabled=move || loading.try_get().unwrap_or(false)>
+                <button type="button" class="button secondary small wide" on:click={
+                    let fetch_more = fetch_more.clone();
+                    move |_| fetch_more()
+                } disabled=move || loading.try_get().unwrap_or(false)>
                     {move || if loading.try_get().unwrap_or(false) { "Loading…" } else { "Show more" }}
                 </button>
             </Show>
+            <div class="scroll-sentinel" node_ref=sentinel aria-hidden="true"></div>
         </section>
     }
 }
