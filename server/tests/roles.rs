@@ -147,6 +147,43 @@ fn server_fns() -> Vec<Case> {
             [401, 404, 404, 404],
         ),
         ("delete_lead", vec![("id", "999999")], [401, 403, 404, 404]),
+        (
+            "login",
+            vec![
+                ("email", "nobody@example.test"),
+                ("password", "wrong password"),
+            ],
+            [401, 401, 401, 401],
+        ),
+        (
+            "change_password",
+            vec![
+                ("current_password", "not the password"),
+                ("new_password", "another one!"),
+                ("confirm_password", "another one!"),
+            ],
+            [401, 422, 422, 422],
+        ),
+        (
+            "rename_pipeline",
+            vec![("id", "999999"), ("name", "Nope")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "set_default_pipeline",
+            vec![("id", "999999")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "rename_step",
+            vec![("id", "999999"), ("name", "Nope")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "update_lead",
+            vec![("id", "999999"), ("version", "1"), ("lead[title]", "Nope")],
+            [401, 404, 404, 404],
+        ),
         ("logout", vec![], everyone),
     ]
 }
