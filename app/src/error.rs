@@ -46,6 +46,14 @@ impl AppError {
         }
     }
 
+    /// One line for places that show no fields: the field messages, or the error itself.
+    pub fn summary(&self) -> String {
+        match self {
+            AppError::Validation(fields) => fields.values().cloned().collect::<Vec<_>>().join(" "),
+            other => other.to_string(),
+        }
+    }
+
     /// A machine-readable code, used in the REST API's error body.
     pub fn code(&self) -> &'static str {
         match self {

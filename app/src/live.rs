@@ -14,19 +14,6 @@ pub struct LiveEvent {
     pub data: serde_json::Value,
 }
 
-impl LiveEvent {
-    pub fn pipeline_id(&self) -> Option<i64> {
-        self.data.get("pipeline_id").and_then(|v| v.as_i64())
-    }
-
-    pub fn concerns_pipeline(&self, pipeline_id: i32) -> bool {
-        self.kind.starts_with("pipeline.")
-            || self.pipeline_id() == Some(pipeline_id as i64)
-            || self.data.get("from_pipeline_id").and_then(|v| v.as_i64())
-                == Some(pipeline_id as i64)
-    }
-}
-
 /// Calls `on_event` for every live event, in the browser; reconnects by itself after a dropped
 /// connection (the browser's EventSource sends the last id, the server replays what was missed).
 /// Does nothing on the server.

@@ -1,29 +1,18 @@
 // User journeys: logging in, creating a user, logging out, logging in as that user.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, open, logIn } from './harness.mjs';
+import { serverAndBrowser, open, logIn } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('the demo admin logs in, creates a user, logs out, and the new user logs in', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await logIn(page, server.url, 'admin@demo.test', 'cadence-demo');
-  await page.waitForURL(server.url + '/');
+  await logIn(page, env.server.url, 'admin@demo.test', 'cadence-demo');
+  await page.waitForURL(env.server.url + '/');
   await page.getByRole('heading', { name: 'Welcome, Alex' }).waitFor();
   await page.getByRole('link', { name: 'Demo Co' }).waitFor();
 
@@ -42,10 +31,10 @@ test('the demo admin logs in, creates a user, logs out, and the new user logs in
   assert.match(await row.innerText(), /Closing/);
 
   await page.getByRole('button', { name: 'Log out' }).click();
-  await page.waitForURL(server.url + '/login');
+  await page.waitForURL(env.server.url + '/login');
 
-  await logIn(page, server.url, email, 'robin-password');
-  await page.waitForURL(server.url + '/');
+  await logIn(page, env.server.url, email, 'robin-password');
+  await page.waitForURL(env.server.url + '/');
   await page.getByRole('heading', { name: 'Welcome, Robin' }).waitFor();
   // A member sees no admin navigation.
   assert.equal(await page.getByRole('navigation').getByRole('link', { name: 'Users' }).count(), 0);
@@ -54,33 +43,33 @@ test('the demo admin logs in, creates a user, logs out, and the new user logs in
 });
 
 test('a wrong password shows one message and keeps the email typed', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await logIn(page, server.url, 'manager@demo.test', 'not-the-password');
+  await logIn(page, env.server.url, 'manager@demo.test', 'not-the-password');
   await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
   assert.equal(await page.getByLabel('Email').inputValue(), 'manager@demo.test');
-  assert.equal(page.url(), server.url + '/login');
+  assert.equal(page.url(), env.server.url + '/login');
   await context.close();
 });
 
 test('an anonymous visitor is sent to the login page, and unknown pages say so', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(server.url + '/admin/users');
-  await page.waitForURL(server.url + '/login');
+  await page.goto(env.server.url + '/admin/users');
+  await page.waitForURL(env.server.url + '/login');
   await page.getByRole('button', { name: 'Log in' }).waitFor();
-  const response = await page.goto(server.url + '/nowhere');
+  const response = await page.goto(env.server.url + '/nowhere');
   assert.equal(response.status(), 404);
   await page.getByRole('heading', { name: 'Page not found' }).waitFor();
   await context.close();
 });
 
 test('the layout fits a phone screen', async () => {
-  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const context = await env.browser.newContext({ viewport: { width: 375, height: 740 } });
   const page = await context.newPage();
-  await logIn(page, server.url, 'admin@demo.test', 'cadence-demo');
-  await page.waitForURL(server.url + '/');
-  await open(page, server.url, '/admin/users');
+  await logIn(page, env.server.url, 'admin@demo.test', 'cadence-demo');
+  await page.waitForURL(env.server.url + '/');
+  await open(page, env.server.url, '/admin/users');
   await page.getByRole('heading', { name: 'Users' }).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `page is ${overflow}px wider than the phone`);

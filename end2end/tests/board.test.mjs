@@ -1,27 +1,16 @@
 // The live board: a lead created and dragged in one browser appears and moves in another.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, open, logIn } from './harness.mjs';
+import { serverAndBrowser, open, logIn } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function boardAs(email) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await logIn(page, server.url, email, 'cadence-demo');
-  await page.waitForURL(server.url + '/');
-  await open(page, server.url, '/board');
+  await logIn(page, env.server.url, email, 'cadence-demo');
+  await page.waitForURL(env.server.url + '/');
+  await open(page, env.server.url, '/board');
   await page.getByRole('listitem', { name: 'Qualified' }).waitFor();
   return { context, page };
 }

@@ -5,7 +5,6 @@ use leptos_meta::Title;
 use super::api::{list_tokens, ChangePassword, CreateToken, RevokeToken, TokenView, UpdateProfile};
 use crate::components::form::{field_error, form_error, Field, FormMessage};
 use crate::components::layout::{use_current_user, RequireUser};
-use crate::error::AppError;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -66,10 +65,7 @@ fn PasswordForm() -> impl IntoView {
             }
         }
     });
-    let general = Signal::derive(move || match change.value().get() {
-        Some(Err(AppError::Validation(_))) => None,
-        _ => form_error(change).get(),
-    });
+    let general = form_error(change);
     view! {
         <section class="card">
             <h2>"Password"</h2>

@@ -5,7 +5,6 @@ use super::api::{get_workspace, UpdateWorkspace};
 use crate::components::form::{field_error, form_error, Field, FormMessage, SelectField};
 use crate::components::layout::RequireUser;
 use crate::domain::validate::WeekStart;
-use crate::error::AppError;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -21,10 +20,7 @@ pub fn SettingsPage() -> impl IntoView {
 fn SettingsForm() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_workspace());
     let update = ServerAction::<UpdateWorkspace>::new();
-    let general = Signal::derive(move || match update.value().get() {
-        Some(Err(AppError::Validation(_))) => None,
-        _ => form_error(update).get(),
-    });
+    let general = form_error(update);
     let weeks: Vec<(String, String)> = WeekStart::ALL
         .iter()
         .map(|w| (w.as_str().to_string(), w.label().to_string()))

@@ -100,10 +100,7 @@ fn NewUserForm(segments: Vec<SegmentView>, reload: RwSignal<u32>) -> impl IntoVi
             reload.update(|n| *n += 1);
         }
     });
-    let general = Signal::derive(move || match create.value().get() {
-        Some(Err(crate::error::AppError::Validation(_))) => None,
-        _ => form_error(create).get(),
-    });
+    let general = form_error(create);
     view! {
         <details class="card" open=true>
             <summary>"Add a user"</summary>
@@ -190,12 +187,7 @@ fn UserRow(user: UserView, segments: Vec<SegmentView>, reload: RwSignal<u32>) ->
                 <td colspan="6">
                     <ActionForm action=update attr:class="grid-form">
                         <input type="hidden" name="id" value=id />
-                        <FormMessage error=Signal::derive(move || {
-                            match update.value().get() {
-                                Some(Err(crate::error::AppError::Validation(_))) => None,
-                                _ => form_error(update).get(),
-                            }
-                        }) />
+                        <FormMessage error=form_error(update) />
                         <Field id="edit-user-name" label="Name" name="name" value=name error=field_error(update, "name") />
                         <SelectField
                             id="edit-user-role"

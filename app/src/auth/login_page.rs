@@ -6,7 +6,6 @@ use leptos_router::components::Redirect;
 use super::api::{needs_setup, Login, SetupFirstAdmin};
 use crate::components::form::{field_error, form_error, reload_to, Field, FormMessage};
 use crate::components::layout::current_user_resource;
-use crate::error::AppError;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -36,10 +35,7 @@ fn LoginForm() -> impl IntoView {
             reload_to("/");
         }
     });
-    let general = Signal::derive(move || match login.value().get() {
-        Some(Err(AppError::Validation(_))) => None,
-        _ => form_error(login).get(),
-    });
+    let general = form_error(login);
     view! {
         <section class="card narrow auth">
             <h1>"Log in to Cadence"</h1>
@@ -79,10 +75,7 @@ fn SetupForm() -> impl IntoView {
             reload_to("/");
         }
     });
-    let general = Signal::derive(move || match setup.value().get() {
-        Some(Err(AppError::Validation(_))) => None,
-        _ => form_error(setup).get(),
-    });
+    let general = form_error(setup);
     view! {
         <section class="card narrow auth">
             <h1>"Welcome to Cadence"</h1>

@@ -20,29 +20,17 @@ where
     })
 }
 
-/// A failure of `action` that is not about one field (permission, conflict, server error), or a
-/// summary when fields are wrong.
+/// A failure of `action` that is not about the fields (permission, conflict, server error):
+/// field errors are shown next to their fields instead.
 pub fn form_error<A>(action: ServerAction<A>) -> Signal<Option<String>>
 where
     A: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     A::Output: Clone + Send + Sync + 'static,
 {
-    Signal::derive(move || {
-        action
-            .value()
-            .get()
-            .and_then(|result| result.err())
-            .map(|e| e.to_string())
+    Signal::derive(move || match action.value().get() {
+        Some(Err(AppError::Validation(_))) | Some(Ok(_)) | None => None,
+        Some(Err(error)) => Some(error.to_string()),
     })
-}
-
-/// Whether the last run of `action` succeeded.
-pub fn succeeded<A>(action: ServerAction<A>) -> Signal<bool>
-where
-    A: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    A::Output: Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || matches!(action.value().get(), Some(Ok(_))))
 }
 
 #[component]

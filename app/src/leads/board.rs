@@ -359,13 +359,11 @@ fn QuickAdd(step_id: i32, step_name: String) -> impl IntoView {
                 <input name="lead[amount]" placeholder="Amount" inputmode="decimal" aria-label=format!("Amount of a new lead in {step_name}") />
                 <button type="submit" class="button primary small">"Add"</button>
                 {move || {
-                    create.value().get().and_then(Result::err).map(|e| {
-                        let text = match &e {
-                            crate::error::AppError::Validation(fields) => fields.values().cloned().collect::<Vec<_>>().join(" "),
-                            _ => e.to_string(),
-                        };
-                        view! { <p class="form-error">{text}</p> }
-                    })
+                    create
+                        .value()
+                        .get()
+                        .and_then(Result::err)
+                        .map(|e| view! { <p class="form-error">{e.summary()}</p> })
                 }}
             </ActionForm>
         </details>

@@ -39,13 +39,6 @@ pub fn LeadPage() -> impl IntoView {
     }
 }
 
-fn general_error<T>(value: Option<Result<T, AppError>>) -> Option<String> {
-    match value {
-        Some(Err(AppError::Validation(_))) | None | Some(Ok(_)) => None,
-        Some(Err(e)) => Some(e.to_string()),
-    }
-}
-
 /// The editable fields, shared by the creation and edit forms. Field names are `lead[...]`.
 #[component]
 fn LeadFields<A>(action: ServerAction<A>, lead: Option<LeadView>) -> impl IntoView
@@ -190,7 +183,7 @@ fn NewLead() -> impl IntoView {
         <h1>"New lead"</h1>
         <section class="card">
             <ActionForm action=create attr:class="grid-form">
-                <FormMessage error=Signal::derive(move || general_error(create.value().get())) />
+                <FormMessage error=form_error(create) />
                 <LeadFields action=create lead=None />
                 <div class="form-actions">
                     <button type="submit" class="button primary">"Create lead"</button>
@@ -265,7 +258,7 @@ fn LeadDetails(lead: LeadView, history: Vec<HistoryView>, refresh: RwSignal<u32>
         </div>
         <p class="muted">{summary}</p>
         {lead.close_reason.clone().map(|r| view! { <p>{format!("Reason: {r}")}</p> })}
-        <FormMessage error=Signal::derive(move || general_error(update.value().get()).or(general_error(status.value().get())).or(form_error(delete).get())) />
+        <FormMessage error=Signal::derive(move || form_error(update).get().or(form_error(status).get()).or(form_error(delete).get())) />
         <Show when=move || can_edit fallback=|| view! { <p class="muted">"You can read this lead; its owner or a manager can change it."</p> }>
             <section class="card status-actions">
                 <h2>"Status"</h2>

@@ -21,12 +21,7 @@ pub fn PipelinesPage() -> impl IntoView {
 }
 
 fn error_text<T>(result: Option<Result<T, crate::error::AppError>>) -> Option<String> {
-    result.and_then(Result::err).map(|e| match &e {
-        crate::error::AppError::Validation(fields) => {
-            fields.values().cloned().collect::<Vec<_>>().join(" ")
-        }
-        _ => e.to_string(),
-    })
+    result.and_then(Result::err).map(|e| e.summary())
 }
 
 #[component]

@@ -27,7 +27,6 @@ use crate::error::{AppError, Check, FieldErrors};
 use crate::leads::api::{
     BoardColumn, BoardFilter, BoardView, HistoryView, LeadCard, LeadForm, LeadPatch, LeadView, PAGE,
 };
-use crate::live::LiveEvent;
 use crate::pipelines::api::StepView;
 
 pub const TITLE_MAX: usize = 200;
@@ -851,14 +850,6 @@ pub async fn column_page(
             .collect(),
         has_more,
     ))
-}
-
-/// Events for the SSE stream after `after`.
-pub async fn events_since(
-    db: &impl ConnectionTrait,
-    after: i64,
-) -> Result<Vec<LiveEvent>, AppError> {
-    events::since(db, after, 1000).await
 }
 
 /// Filters of the lead list on the API.
