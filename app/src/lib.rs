@@ -2,6 +2,7 @@
 //! Cadence: the Leptos application shared by the server (`ssr`) and the browser (`hydrate`).
 
 pub mod account;
+pub mod activities;
 pub mod admin;
 pub mod auth;
 pub mod components;
@@ -70,7 +71,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/segments") view=admin::SegmentsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/settings") view=admin::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/pipelines") view=pipelines::PipelinesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/activity-types") view=activities::ActivityTypesPage ssr=SsrMode::Async />
                     <Route path=path!("/board") view=leads::BoardPage ssr=SsrMode::Async />
+                    <Route path=path!("/feed") view=activities::FeedPage ssr=SsrMode::Async />
+                    <Route path=path!("/activities") view=activities::MyActivitiesPage ssr=SsrMode::Async />
                     <Route path=path!("/leads/:id") view=leads::LeadPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -18,6 +18,12 @@ pub struct LiveEvent {
 /// connection (the browser's EventSource sends the last id, the server replays what was missed).
 /// Does nothing on the server.
 pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
+    use_live_events_after(None, on_event)
+}
+
+/// As `use_live_events`, starting after event `after` (events committed since a page was read
+/// are replayed first, so that nothing falls between the page and the stream).
+pub fn use_live_events_after(after: Option<i64>, on_event: impl Fn(LiveEvent) + 'static) {
     #[cfg(feature = "hydrate")]
     {
         use leptos::prelude::on_cleanup;
@@ -25,7 +31,11 @@ pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
 
-        let Ok(source) = web_sys::EventSource::new("/api/events") else {
+        let url = match after {
+            Some(id) => format!("/api/events?after={id}"),
+            None => "/api/events".to_string(),
+        };
+        let Ok(source) = web_sys::EventSource::new(&url) else {
             return;
         };
         let handler =
@@ -44,5 +54,5 @@ pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = on_event;
+    let _ = (after, on_event);
 }

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_foundation;
 mod m20261127_000002_create_pipelines_and_leads;
+mod m20261127_000003_create_activities;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_foundation::Migration),
             Box::new(m20261127_000002_create_pipelines_and_leads::Migration),
+            Box::new(m20261127_000003_create_activities::Migration),
         ]
     }
 }

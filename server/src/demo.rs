@@ -1,8 +1,8 @@
 //! The demo workspace, seeded into an empty database by `serve --demo`.
 
-use app::server::entity::{lead, lead_history};
+use app::server::entity::{activity, lead, lead_history};
 use app::server::events::EventBus;
-use app::server::{pipelines, segments, users, workspace};
+use app::server::{activities, pipelines, segments, users, workspace};
 use chrono::{Duration, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait, Set};
 
@@ -163,6 +163,8 @@ async fn seed_pipelines(db: &DatabaseConnection) -> Result<(), BoxError> {
         .collect();
     let mut dice = Dice(20261127);
     let now = Utc::now();
+    let kinds = Kinds::read(db).await?;
+    let mut logged: Vec<activity::ActiveModel> = Vec::new();
     let txn = app::server::writing(db).await?;
     for (pipeline, count) in [(&acquisition, 260), (&renewal, 90)] {
         for n in 0..count {
@@ -256,8 +258,100 @@ async fn seed_pipelines(db: &DatabaseConnection) -> Result<(), BoxError> {
                 })
                 .collect();
             lead_history::Entity::insert_many(rows).exec(&txn).await?;
+            let end = if closed { at } else { now };
+            for (type_id, outcome_id) in kinds.for_lead(&mut dice, reached, status) {
+                let span = (end - created).num_minutes().max(1) as u64;
+                let when = created + Duration::minutes(dice.roll(span) as i64);
+                logged.push(activity::ActiveModel {
+                    type_id: Set(type_id),
+                    outcome_id: Set(outcome_id),
+                    user_id: Set(owner),
+                    lead_id: Set(Some(inserted)),
+                    prospect_id: Set(None),
+                    note: Set(String::new()),
+                    occurred_at: Set(when),
+                    created_at: Set(when),
+                    updated_at: Set(when),
+                    updated_by: Set(owner),
+                    ..Default::default()
+                });
+            }
         }
+    }
+    for chunk in logged.chunks(500) {
+        activity::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// The default activity types and outcomes, by name (a type the admin removed is skipped).
+struct Kinds {
+    by_name: std::collections::HashMap<String, (i32, Vec<(String, i32)>)>,
+}
+
+impl Kinds {
+    async fn read(db: &DatabaseConnection) -> Result<Kinds, BoxError> {
+        let types = activities::types(db).await.map_err(|e| e.to_string())?;
+        Ok(Kinds {
+            by_name: types
+                .into_iter()
+                .map(|t| {
+                    let outcomes = t.outcomes.into_iter().map(|o| (o.name, o.id)).collect();
+                    (t.name, (t.id, outcomes))
+                })
+                .collect(),
+        })
+    }
+
+    fn pick(&self, kind: &str, outcome: Option<&str>) -> Option<(i32, Option<i32>)> {
+        let (id, outcomes) = self.by_name.get(kind)?;
+        let outcome_id =
+            outcome.and_then(|name| outcomes.iter().find(|(n, _)| n == name).map(|(_, id)| *id));
+        Some((*id, outcome_id))
+    }
+
+    /// A realistic mix for a lead that reached step `reached`: many calls (half unanswered),
+    /// emails both ways, a qualifying call, meetings from the second step, proposals from the
+    /// third.
+    fn for_lead(&self, dice: &mut Dice, reached: usize, status: &str) -> Vec<(i32, Option<i32>)> {
+        let mut out = Vec::new();
+        let mut add = |kind: &str, outcome: Option<&str>| {
+            if let Some(pick) = self.pick(kind, outcome) {
+                out.push(pick);
+            }
+        };
+        for _ in 0..(3 + dice.roll(4) + 2 * reached as u64) {
+            let answered = dice.roll(2) == 0;
+            add(
+                "Call",
+                Some(if answered { "Answered" } else { "Unanswered" }),
+            );
+        }
+        for _ in 0..(1 + dice.roll(3)) {
+            add("Email", None);
+        }
+        for _ in 0..dice.roll(3) {
+            add("Email received", None);
+        }
+        let fit = ["Top fit", "Good fit", "Good fit", "Bad fit"][dice.roll(4) as usize];
+        add("Qualifying call", Some(fit));
+        if reached >= 1 {
+            for _ in 0..(1 + dice.roll(2)) {
+                let held = dice.roll(7) != 0;
+                add("Meeting", Some(if held { "Held" } else { "No-show" }));
+            }
+        }
+        if reached >= 2 {
+            add("Proposal", Some("Sent"));
+            match status {
+                "won" => add("Proposal", Some("Accepted")),
+                "lost" => add("Proposal", Some("Declined")),
+                _ => {}
+            }
+        }
+        out
+    }
 }

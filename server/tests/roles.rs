@@ -224,6 +224,7 @@ async fn every_server_function_checks_the_role(app: &TestApp) {
                             id: 0,
                             role: app::domain::Role::Admin,
                             name: String::new(),
+                            time_zone: "UTC".into(),
                         };
                         app::server::pipelines::delete(&app.db, &bus, &actor, p.id, None)
                             .await

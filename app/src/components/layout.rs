@@ -54,8 +54,11 @@ pub fn TopBar() -> impl IntoView {
                                 <nav class="nav" aria-label="Main">
                                     <A href="/">"Home"</A>
                                     <A href="/board">"Board"</A>
+                                    <A href="/feed">"Feed"</A>
+                                    <A href="/activities">"My activities"</A>
                                     <Show when=move || is_admin>
                                         <A href="/admin/pipelines">"Pipelines"</A>
+                                        <A href="/admin/activity-types">"Activity types"</A>
                                         <A href="/admin/users">"Users"</A>
                                         <A href="/admin/segments">"Segments"</A>
                                         <A href="/admin/settings">"Settings"</A>

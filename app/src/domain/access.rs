@@ -55,27 +55,34 @@ pub enum Action {
     ManageWorkspace,
     /// Create, rename, reorder and delete pipelines and steps.
     ManagePipelines,
+    /// Log activities, read timelines and the activity feed.
+    LogActivities,
+    /// Create, edit, reorder, deactivate and delete activity types and outcomes.
+    ManageActivityTypes,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 8] = [
         Action::ViewTeam,
         Action::ManageOwnAccount,
         Action::ManageUsers,
         Action::ManageSegments,
         Action::ManageWorkspace,
         Action::ManagePipelines,
+        Action::LogActivities,
+        Action::ManageActivityTypes,
     ];
 }
 
 /// Whether `role` may perform `action`.
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
-        Action::ViewTeam | Action::ManageOwnAccount => true,
+        Action::ViewTeam | Action::ManageOwnAccount | Action::LogActivities => true,
         Action::ManageUsers
         | Action::ManageSegments
         | Action::ManageWorkspace
-        | Action::ManagePipelines => role == Role::Admin,
+        | Action::ManagePipelines
+        | Action::ManageActivityTypes => role == Role::Admin,
     }
 }
 
@@ -97,6 +104,8 @@ mod tests {
             assert!(!allows(role, Action::ManageSegments));
             assert!(!allows(role, Action::ManageWorkspace));
             assert!(!allows(role, Action::ManagePipelines));
+            assert!(allows(role, Action::LogActivities));
+            assert!(!allows(role, Action::ManageActivityTypes));
         }
     }
 

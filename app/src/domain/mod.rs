@@ -1,6 +1,7 @@
 //! Pure rules, no IO: compiled for the browser and the server alike.
 
 pub mod access;
+pub mod activity;
 pub mod lead;
 pub mod money;
 pub mod throttle;

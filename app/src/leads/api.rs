@@ -117,7 +117,7 @@ pub struct BoardFilter {
 /// Cards per column page.
 pub const PAGE: u64 = 50;
 
-fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

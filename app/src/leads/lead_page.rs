@@ -8,6 +8,8 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::api::{
     get_lead, CreateLead, DeleteLead, HistoryView, LeadView, SetLeadStatus, UpdateLead,
 };
+use crate::activities::api::{lead_activities, ActivityView};
+use crate::activities::lead_section::{LogActivityForm, Timeline};
 use crate::admin::api::list_users;
 use crate::components::form::{field_error, form_error, Field, FormMessage};
 use crate::components::layout::use_current_user;
@@ -196,7 +198,14 @@ fn NewLead() -> impl IntoView {
 #[component]
 fn ExistingLead(id: i32) -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let lead = Resource::new(move || (id, refresh.get()), |(id, _)| get_lead(id));
+    let lead = Resource::new(
+        move || (id, refresh.get()),
+        |(id, _)| async move {
+            let (lead, history) = get_lead(id).await?;
+            let activities = lead_activities(id).await?;
+            Ok::<_, AppError>((lead, history, activities))
+        },
+    );
     use_live_events(move |event| {
         if event.data.get("lead_id").and_then(|v| v.as_i64()) == Some(id as i64) {
             refresh.update(|n| *n += 1);
@@ -206,7 +215,7 @@ fn ExistingLead(id: i32) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match lead.await {
-                    Ok((lead, history)) => view! { <LeadDetails lead history refresh /> }.into_any(),
+                    Ok((lead, history, activities)) => view! { <LeadDetails lead history activities refresh /> }.into_any(),
                     Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -215,7 +224,12 @@ fn ExistingLead(id: i32) -> impl IntoView {
 }
 
 #[component]
-fn LeadDetails(lead: LeadView, history: Vec<HistoryView>, refresh: RwSignal<u32>) -> impl IntoView {
+fn LeadDetails(
+    lead: LeadView,
+    history: Vec<HistoryView>,
+    activities: Vec<ActivityView>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     let update = ServerAction::<UpdateLead>::new();
     let status = ServerAction::<SetLeadStatus>::new();
     let delete = ServerAction::<DeleteLead>::new();
@@ -283,6 +297,10 @@ fn LeadDetails(lead: LeadView, history: Vec<HistoryView>, refresh: RwSignal<u32>
                 </ActionForm>
             </section>
         </Show>
+        <Show when=move || can_edit>
+            <LogActivityForm lead_id=id refresh />
+        </Show>
+        <Timeline activities history refresh />
         <section class="card">
             <h2>"Details"</h2>
             <ActionForm action=update attr:class="grid-form">
@@ -298,34 +316,6 @@ fn LeadDetails(lead: LeadView, history: Vec<HistoryView>, refresh: RwSignal<u32>
                     </div>
                 </Show>
             </ActionForm>
-        </section>
-        <section class="card">
-            <h2>"History"</h2>
-            <ol class="timeline">
-                {history
-                    .into_iter()
-                    .map(|h| {
-                        let what = match (&h.from_step, h.from_status) {
-                            (None, _) => format!("Created in {} as {}", h.to_step, h.to_status.label()),
-                            (Some(from), Some(from_status)) if from_status != h.to_status => {
-                                if *from == h.to_step {
-                                    format!("{} → {}", from_status.label(), h.to_status.label())
-                                } else {
-                                    format!("{from} → {}, {} → {}", h.to_step, from_status.label(), h.to_status.label())
-                                }
-                            }
-                            (Some(from), _) => format!("{from} → {}", h.to_step),
-                        };
-                        view! {
-                            <li>
-                                <span class="when">{h.at_local.clone()}</span>
-                                <span>{what}</span>
-                                <span class="muted">{format!("by {}", h.user_name)}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ol>
         </section>
         <Show when=move || can_edit && me.get().is_some_and(|u| u.role != Role::Member)>
             <details class="danger-zone">

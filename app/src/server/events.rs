@@ -124,3 +124,16 @@ pub async fn since(
         })
         .collect())
 }
+
+/// The id of the newest event (0 when there is none).
+pub async fn last_id(db: &impl ConnectionTrait) -> Result<i64, AppError> {
+    Ok(event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .order_by_desc(event::Column::Id)
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .unwrap_or(0) as i64)
+}

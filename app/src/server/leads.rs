@@ -33,7 +33,7 @@ pub const TITLE_MAX: usize = 200;
 const TEXT_MAX: usize = 200;
 const NOTES_MAX: usize = 10_000;
 
-fn tz_of(name: &str) -> Tz {
+pub(crate) fn tz_of(name: &str) -> Tz {
     name.parse().unwrap_or(chrono_tz::UTC)
 }
 
@@ -159,12 +159,12 @@ pub fn parse_local(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
         })
 }
 
-fn local_input(at: Option<DateTime<Utc>>, tz: Tz) -> String {
+pub(crate) fn local_input(at: Option<DateTime<Utc>>, tz: Tz) -> String {
     at.map(|at| at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string())
         .unwrap_or_default()
 }
 
-fn short_local(at: DateTime<Utc>, tz: Tz) -> String {
+pub(crate) fn short_local(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%b %-d, %H:%M").to_string()
 }
 
@@ -350,6 +350,11 @@ async fn candidate(
     Ok(row)
 }
 
+/// When a change of `model` was recorded (its history entry carries the same instant).
+fn now_of(model: &lead::Model) -> DateTime<Utc> {
+    model.updated_at
+}
+
 fn position_of(model: &lead::Model) -> Position {
     Position {
         pipeline_id: model.pipeline_id,
@@ -363,11 +368,11 @@ async fn write_history(
     actor: &Actor,
     before: Option<&lead::Model>,
     after: &lead::Model,
-) -> Result<bool, AppError> {
+) -> Result<Option<i32>, AppError> {
     let Some((from, to)) = history_entry(before.map(position_of), position_of(after)) else {
-        return Ok(false);
+        return Ok(None);
     };
-    lead_history::ActiveModel {
+    let entry = lead_history::ActiveModel {
         lead_id: Set(after.id),
         user_id: Set(actor.id),
         owner_id: Set(after.owner_id),
@@ -382,10 +387,10 @@ async fn write_history(
     }
     .insert(db)
     .await?;
-    Ok(true)
+    Ok(Some(entry.id))
 }
 
-fn event_data(model: &lead::Model, before: Option<&lead::Model>) -> serde_json::Value {
+pub(crate) fn event_data(model: &lead::Model, before: Option<&lead::Model>) -> serde_json::Value {
     json!({
         "lead_id": model.id,
         "pipeline_id": model.pipeline_id,
@@ -413,8 +418,13 @@ pub async fn create(
     let mut model: lead::ActiveModel = row.into();
     model.id = sea_orm::ActiveValue::NotSet;
     let created = model.insert(&txn).await?;
-    write_history(&txn, actor, None, &created).await?;
-    let event = events::record(&txn, "lead.created", event_data(&created, None)).await?;
+    let mut data = event_data(&created, None);
+    if let Some(entry) = write_history(&txn, actor, None, &created).await? {
+        let item =
+            super::activities::lead_item(entry, "lead_created", actor, &created, now_of(&created));
+        data["feed"] = serde_json::to_value(item).unwrap_or_default();
+    }
+    let event = events::record(&txn, "lead.created", data).await?;
     txn.commit().await?;
     bus.publish([event]);
     get(db, actor, created.id).await
@@ -472,15 +482,27 @@ pub async fn update(
         drop(txn);
         return Err(conflict(db, id).await?);
     }
-    let moved = write_history(&txn, actor, Some(&existing), &row).await?;
+    let entry = write_history(&txn, actor, Some(&existing), &row).await?;
     let kind = if existing.status != row.status {
         "lead.status_changed"
-    } else if moved {
+    } else if entry.is_some() {
         "lead.moved"
     } else {
         "lead.updated"
     };
-    let event = events::record(&txn, kind, event_data(&row, Some(&existing))).await?;
+    let mut data = event_data(&row, Some(&existing));
+    let closing = match row.status.as_str() {
+        "won" => Some("lead_won"),
+        "lost" => Some("lead_lost"),
+        _ => None,
+    };
+    if let (Some(entry), Some(feed_kind)) = (entry, closing) {
+        if existing.status != "won" && existing.status != "lost" {
+            let item = super::activities::lead_item(entry, feed_kind, actor, &row, now_of(&row));
+            data["feed"] = serde_json::to_value(item).unwrap_or_default();
+        }
+    }
+    let event = events::record(&txn, kind, data).await?;
     txn.commit().await?;
     bus.publish([event]);
     get(db, actor, id).await
@@ -503,6 +525,10 @@ pub async fn delete(
         .ok_or(AppError::NotFound)?;
     lead_history::Entity::delete_many()
         .filter(lead_history::Column::LeadId.eq(id))
+        .exec(&txn)
+        .await?;
+    super::entity::activity::Entity::delete_many()
+        .filter(super::entity::activity::Column::LeadId.eq(id))
         .exec(&txn)
         .await?;
     lead::Entity::delete_by_id(id).exec(&txn).await?;

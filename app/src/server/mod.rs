@@ -1,5 +1,6 @@
 //! Server-only code: application state, the current user, database entities and queries.
 
+pub mod activities;
 pub mod entity;
 pub mod events;
 pub mod leads;
@@ -42,6 +43,8 @@ pub struct Actor {
     pub id: i32,
     pub role: crate::domain::Role,
     pub name: String,
+    /// IANA name; dates are shown and typed in it.
+    pub time_zone: String,
 }
 
 impl Actor {
@@ -78,6 +81,7 @@ pub async fn actor() -> Result<Actor, AppError> {
             id: user.id,
             role: crate::domain::Role::parse(&user.role).map_err(internal)?,
             name: user.name,
+            time_zone: user.time_zone,
         }),
         _ => {
             session.flush().await.map_err(internal)?;

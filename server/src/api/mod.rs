@@ -3,6 +3,7 @@
 //! Adding a resource: a file with its handlers (each `#[utoipa::path]`), routes in `router()`,
 //! and its paths and schemas in `ApiDoc`.
 
+mod activities;
 mod leads;
 mod pipelines;
 mod segments;
@@ -50,6 +51,32 @@ pub fn router() -> Router<AppState> {
             get(leads::get).patch(leads::update).delete(leads::delete),
         )
         .route("/leads/{id}/history", get(leads::history))
+        .route(
+            "/activity-types",
+            get(activities::list_types).post(activities::create_type),
+        )
+        .route(
+            "/activity-types/{id}",
+            patch(activities::update_type).delete(activities::delete_type),
+        )
+        .route(
+            "/activity-types/{id}/outcomes",
+            post(activities::create_outcome),
+        )
+        .route(
+            "/outcomes/{id}",
+            patch(activities::update_outcome).delete(activities::delete_outcome),
+        )
+        .route(
+            "/activities",
+            get(activities::list).post(activities::create),
+        )
+        .route(
+            "/activities/{id}",
+            get(activities::get)
+                .patch(activities::update)
+                .delete(activities::delete),
+        )
         .route("/events", get(crate::live::api_events))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
@@ -62,6 +89,10 @@ pub fn router() -> Router<AppState> {
         pipelines::list, pipelines::create, pipelines::get, pipelines::update, pipelines::delete,
         pipelines::add_step, pipelines::update_step, pipelines::delete_step,
         leads::list, leads::create, leads::get, leads::update, leads::delete, leads::history,
+        activities::list_types, activities::create_type, activities::update_type,
+        activities::delete_type, activities::create_outcome, activities::update_outcome,
+        activities::delete_outcome, activities::list, activities::create, activities::get,
+        activities::update, activities::delete,
         crate::live::api_events
     ),
     components(schemas(
@@ -70,7 +101,10 @@ pub fn router() -> Router<AppState> {
         app::pipelines::api::PipelineView, app::pipelines::api::StepView,
         pipelines::NewPipelineBody, pipelines::PipelinePatch, pipelines::NewStepBody, pipelines::StepPatch,
         app::leads::api::LeadView, app::leads::api::LeadPatch, app::leads::api::HistoryView,
-        app::domain::lead::LeadStatus, leads::LeadUpdate, leads::LeadPage
+        app::domain::lead::LeadStatus, leads::LeadUpdate, leads::LeadPage,
+        app::activities::api::ActivityTypeView, app::activities::api::OutcomeView,
+        app::activities::api::ActivityView, activities::TypeBody, activities::OutcomeBody,
+        activities::NewActivityBody, activities::ActivityPatchBody, activities::ActivityListPage
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -182,6 +216,7 @@ impl FromRequestParts<AppState> for ApiUser {
             id: user.id,
             role,
             name: user.name,
+            time_zone: user.time_zone,
         }))
     }
 }

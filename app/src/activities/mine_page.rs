@@ -1,0 +1,154 @@
+//! My activities: what I logged, by day, filtered by type and outcome.
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use super::api::{list_activity_types, my_activities, ActivityPage, ActivityView};
+use super::view::ActivityLine;
+use crate::components::layout::RequireUser;
+use crate::components::scroll::on_visible;
+
+#[component]
+pub fn MyActivitiesPage() -> impl IntoView {
+    view! {
+        <Title text="My activities" />
+        <RequireUser>
+            <Mine />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Mine() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query.with(|q| {
+            (
+                q.get("type").unwrap_or_default(),
+                q.get("outcome").unwrap_or_default(),
+            )
+        })
+    });
+    let page = Resource::new(
+        move || filter.get(),
+        |(t, o)| my_activities(t, o, String::new()),
+    );
+    let types = Resource::new(|| (), |_| list_activity_types());
+    view! {
+        <h1>"My activities"</h1>
+        <Suspense>
+            {move || Suspend::new(async move {
+                let types = types.await.unwrap_or_default();
+                let (type_id, outcome) = filter.get_untracked();
+                view! {
+                    <Form method="GET" action="" attr:class="filters">
+                        <label>
+                            "Type "
+                            <select name="type">
+                                <option value="">"All types"</option>
+                                {types
+                                    .iter()
+                                    .map(|t| view! { <option value=t.id selected=t.id.to_string() == type_id>{t.name.clone()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <label>
+                            "Outcome "
+                            <select name="outcome">
+                                <option value="">"All outcomes"</option>
+                                {types
+                                    .iter()
+                                    .flat_map(|t| t.outcomes.iter().map(move |o| (o.id, format!("{} · {}", t.name, o.name))))
+                                    .map(|(id, label)| view! { <option value=id selected=id.to_string() == outcome>{label}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <button type="submit" class="button secondary small">"Apply"</button>
+                    </Form>
+                }
+            })}
+        </Suspense>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <Days page filter=filter.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Consecutive activities of the same day, as (day, activities).
+fn by_day(items: Vec<ActivityView>) -> Vec<(String, Vec<ActivityView>)> {
+    let mut days: Vec<(String, Vec<ActivityView>)> = Vec::new();
+    for item in items {
+        match days.last_mut() {
+            Some((day, list)) if *day == item.day => list.push(item),
+            _ => days.push((item.day.clone(), vec![item])),
+        }
+    }
+    days
+}
+
+#[component]
+fn Days(page: ActivityPage, filter: (String, String)) -> impl IntoView {
+    let items = RwSignal::new(page.items);
+    let next = RwSignal::new(page.next);
+    let loading = RwSignal::new(false);
+    let fetch_more = move || {
+        let Some(cursor) = next.try_get_untracked().flatten() else {
+            return;
+        };
+        if loading.try_get_untracked().unwrap_or(true) {
+            return;
+        }
+        loading.set(true);
+        let (t, o) = filter.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = my_activities(t, o, cursor).await {
+                items.try_update(|list| list.extend(page.items));
+                next.try_set(page.next);
+            }
+            loading.try_set(false);
+        });
+    };
+    let sentinel = NodeRef::<html::Div>::new();
+    on_visible(sentinel, fetch_more.clone());
+    view! {
+        <Show when=move || items.with(Vec::is_empty)>
+            <p class="muted empty">"No activities yet. Log one from a lead's page."</p>
+        </Show>
+        {move || {
+            by_day(items.get())
+                .into_iter()
+                .map(|(day, list)| {
+                    view! {
+                        <section class="card day">
+                            <h2>{format!("{day} · {}", list.len())}</h2>
+                            <ol class="timeline">
+                                {list
+                                    .into_iter()
+                                    .map(|a| view! { <li><ActivityLine activity=a show_lead=true /></li> })
+                                    .collect_view()}
+                            </ol>
+                        </section>
+                    }
+                })
+                .collect_view()
+        }}
+        <div node_ref=sentinel class="sentinel">
+            <Show when=move || next.with(Option::is_some)>
+                <button type="button" class="button secondary small" on:click={
+                    let fetch_more = fetch_more.clone();
+                    move |_| fetch_more()
+                }>
+                    {move || if loading.get() { "Loading…" } else { "Load older" }}
+                </button>
+            </Show>
+        </div>
+    }
+}
