@@ -4,62 +4,9 @@
 #[macro_use]
 mod common;
 
-use common::TestApp;
+use common::{pipeline, Api, TestApp};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-
-struct Api<'a> {
-    app: &'a TestApp,
-    client: Client,
-    token: String,
-}
-
-impl<'a> Api<'a> {
-    async fn new(app: &'a TestApp, role: &str) -> Api<'a> {
-        Api {
-            app,
-            client: Client::new(),
-            token: app.token(role).await,
-        }
-    }
-
-    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self
-            .client
-            .request(method.parse().unwrap(), self.app.api(path))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let (status, value) = self.send(method, path, body).await;
-        assert!(status.is_success(), "{method} {path}: {status} {value}");
-        value
-    }
-}
-
-async fn pipeline(admin: &Api<'_>, name: &str, steps: &[&str]) -> (i64, Vec<i64>) {
-    let p = admin
-        .ok(
-            "POST",
-            "/pipelines",
-            Some(json!({ "name": name, "steps": steps })),
-        )
-        .await;
-    let steps = p["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_i64().unwrap())
-        .collect();
-    (p["id"].as_i64().unwrap(), steps)
-}
 
 async fn every_move_and_status_change_is_in_the_history(app: &TestApp) {
     let admin = Api::new(app, "admin").await;

@@ -184,6 +184,73 @@ fn server_fns() -> Vec<Case> {
             vec![("id", "999999"), ("version", "1"), ("lead[title]", "Nope")],
             [401, 404, 404, 404],
         ),
+        ("list_activity_types", vec![], users),
+        (
+            "save_activity_type",
+            vec![
+                ("id", ""),
+                ("name", "Matrix type"),
+                ("colour", "#123456"),
+                ("icon", "phone"),
+            ],
+            admins,
+        ),
+        (
+            "arrange_activity_type",
+            vec![("id", "999999"), ("position", "0")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "delete_activity_type",
+            vec![("id", "999999")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "save_outcome",
+            vec![
+                ("id", ""),
+                ("type_id", "999999"),
+                ("name", "Nope"),
+                ("colour", "#123456"),
+            ],
+            [401, 403, 403, 404],
+        ),
+        (
+            "arrange_outcome",
+            vec![("id", "999999"), ("position", "0")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "delete_outcome",
+            vec![("id", "999999")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "log_activity",
+            vec![("activity[type_id]", "1"), ("activity[lead_id]", "999999")],
+            [401, 422, 422, 422],
+        ),
+        (
+            "update_activity",
+            vec![("id", "999999"), ("activity[note]", "x")],
+            [401, 404, 404, 404],
+        ),
+        (
+            "delete_activity",
+            vec![("id", "999999")],
+            [401, 404, 404, 404],
+        ),
+        ("lead_activities", vec![("lead_id", "999999")], users),
+        (
+            "my_activities",
+            vec![("type_id", ""), ("outcome_id", ""), ("before", "")],
+            users,
+        ),
+        (
+            "get_feed",
+            vec![("filter[user]", ""), ("before", "")],
+            users,
+        ),
         ("logout", vec![], everyone),
     ]
 }
@@ -196,6 +263,19 @@ async fn every_server_function_checks_the_role(app: &TestApp) {
     app::server::pipelines::create(&app.db, &bus, "Existing", &["First".to_string()])
         .await
         .unwrap();
+    // Every server function of the app is in the matrix.
+    let listed: Vec<&str> = server_fns().iter().map(|c| c.0).collect();
+    let registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(registered.len(), listed.len(), "{registered:?}");
+    for path in registered {
+        let endpoint = path.trim_start_matches("/api/");
+        assert!(
+            listed.contains(&endpoint),
+            "server function {path} is missing from the role matrix"
+        );
+    }
     for (endpoint, form, expected) in server_fns() {
         // Fresh clients per call: some calls (logout, create_segment) change state.
         for who in [ANON, MEMBER, MANAGER, ADMIN] {
@@ -269,6 +349,29 @@ async fn every_api_route_checks_the_token_and_role(app: &TestApp) {
             Some(serde_json::json!({"name": "Api Segment"})),
             [401, 403, 403, 201],
         ),
+        ("GET", "/activity-types", None, [401, 200, 200, 200]),
+        (
+            "POST",
+            "/activity-types",
+            Some(serde_json::json!({"name": "Api type", "colour": "#abcdef", "icon": "star"})),
+            [401, 403, 403, 201],
+        ),
+        (
+            "PATCH",
+            "/activity-types/999999",
+            Some(serde_json::json!({"active": false})),
+            [401, 403, 403, 404],
+        ),
+        ("DELETE", "/outcomes/999999", None, [401, 403, 403, 404]),
+        ("GET", "/activities", None, [401, 200, 200, 200]),
+        (
+            "POST",
+            "/activities",
+            Some(serde_json::json!({"type_id": 1, "lead_id": 999999})),
+            [401, 422, 422, 422],
+        ),
+        ("GET", "/activities/999999", None, [401, 404, 404, 404]),
+        ("DELETE", "/activities/999999", None, [401, 404, 404, 404]),
     ];
     for (method, path, body, expected) in routes {
         for (who, token) in [None, Some(&member), Some(&manager), Some(&admin)]

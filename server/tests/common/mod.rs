@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use app::server::{tokens, users};
 use reqwest::{Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
 use server::config::ServeArgs;
 use server::Running;
 
@@ -243,4 +244,59 @@ pub fn session_cookie(response: &Response) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("cadence_session="))
         .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// A REST API client with a token of a new user.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub client: Client,
+    pub token: String,
+}
+
+impl<'a> Api<'a> {
+    pub async fn new(app: &'a TestApp, role: &str) -> Api<'a> {
+        Api {
+            app,
+            client: Client::new(),
+            token: app.token(role).await,
+        }
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method.parse().unwrap(), self.app.api(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let (status, value) = self.send(method, path, body).await;
+        assert!(status.is_success(), "{method} {path}: {status} {value}");
+        value
+    }
+}
+
+/// Creates a pipeline; its id and its step ids.
+pub async fn pipeline(admin: &Api<'_>, name: &str, steps: &[&str]) -> (i64, Vec<i64>) {
+    let p = admin
+        .ok(
+            "POST",
+            "/pipelines",
+            Some(json!({ "name": name, "steps": steps })),
+        )
+        .await;
+    let steps = p["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    (p["id"].as_i64().unwrap(), steps)
 }
