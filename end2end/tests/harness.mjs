@@ -48,6 +48,16 @@ export async function startBrowser() {
   });
 }
 
+/// Collects the page's uncaught errors (a hydration panic, say) into `page.errors`.
+export function watchErrors(page) {
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.errors.push(message.text());
+  });
+  return page;
+}
+
 /// Opens `path` and waits until the page is hydrated (interactive).
 export async function open(page, url, path) {
   await page.goto(url + path);

@@ -5,8 +5,8 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 
-use app::live::LiveEvent;
-use app::server::{events, users, AppState, SESSION_USER_KEY};
+use app::server::events::{self, Frame};
+use app::server::{users, AppState, SESSION_USER_KEY};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -38,8 +38,12 @@ pub async fn stream(state: AppState, after: Option<i64>) -> Result<EventStream, 
     // Subscribe before reading the backlog, so that nothing falls between the two.
     let receiver = state.bus.subscribe();
     let closing = state.bus.closing();
-    let backlog = match after {
-        Some(after) => events::since(&state.db, after, 1000).await?,
+    let backlog: Vec<Frame> = match after {
+        Some(after) => events::since(&state.db, after, 1000)
+            .await?
+            .iter()
+            .map(Frame::from)
+            .collect(),
         None => Vec::new(),
     };
     let last = backlog.last().map(|e| e.id).or(after).unwrap_or(0);
@@ -62,7 +66,7 @@ pub async fn stream(state: AppState, after: Option<i64>) -> Result<EventStream, 
                         Ok(_) => {}
                         Err(RecvError::Lagged(_)) => {
                             if let Ok(missed) = events::since(&db, last, 1000).await {
-                                queue.extend(missed);
+                                queue.extend(missed.iter().map(Frame::from));
                             }
                         }
                         Err(RecvError::Closed) => return None,
@@ -77,10 +81,8 @@ pub async fn stream(state: AppState, after: Option<i64>) -> Result<EventStream, 
         .into_response())
 }
 
-fn to_sse(event: &LiveEvent) -> Event {
-    Event::default()
-        .id(event.id.to_string())
-        .data(serde_json::to_string(event).unwrap_or_default())
+fn to_sse(frame: &Frame) -> Event {
+    Event::default().id(frame.id.to_string()).data(&*frame.json)
 }
 
 /// `/api/events`, for the app in the browser (session cookie).

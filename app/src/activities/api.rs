@@ -57,10 +57,13 @@ pub struct ActivityView {
     pub note: String,
     pub occurred_at: DateTime<Utc>,
     /// `occurred_at` in the viewer's time zone, e.g. `Nov 27, 14:05`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub occurred_local: String,
     /// The viewer's local day of `occurred_at`, e.g. `Friday, November 27, 2026`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub day: String,
     /// `YYYY-MM-DDTHH:MM` in the viewer's time zone, for a date-time field.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub occurred_input: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -99,6 +102,7 @@ pub struct FeedItem {
     /// When it happened.
     pub at: DateTime<Utc>,
     /// `at` in the viewer's time zone (filled in by the browser for live items).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub at_local: String,
     /// Where the next older page starts after this item.
     pub cursor: String,

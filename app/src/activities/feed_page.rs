@@ -46,14 +46,16 @@ fn filter_from_query() -> Memo<FeedFilter> {
 #[component]
 fn Feed() -> impl IntoView {
     let filter = filter_from_query();
-    let page = Resource::new(move || filter.get(), |f| get_feed(f, String::new()));
-    let options = Resource::new(
-        || (),
-        |_| async move {
-            let users = list_users().await.unwrap_or_default();
-            let segments = list_segments().await.unwrap_or_default();
-            let types = list_activity_types().await.unwrap_or_default();
-            (users, segments, types)
+    // One resource for the page and the filter choices, so that the browser hydrates exactly
+    // what the server rendered.
+    let data = Resource::new(
+        move || filter.get(),
+        |f| async move {
+            let page = get_feed(f, String::new()).await?;
+            let users = list_users().await?;
+            let segments = list_segments().await?;
+            let types = list_activity_types().await?;
+            Ok::<_, crate::error::AppError>((page, users, segments, types))
         },
     );
     view! {
@@ -61,10 +63,16 @@ fn Feed() -> impl IntoView {
             <h1>"Activity feed"</h1>
             <span class="live-dot" title="Live: new activity appears by itself">"Live"</span>
         </div>
-        <Suspense>
+        <Transition fallback=|| view! { <p class="muted">"Loading the feed…"</p> }>
             {move || Suspend::new(async move {
-                let (users, segments, types) = options.await;
+                let (page, users, segments, types) = match data.await {
+                    Ok(data) => data,
+                    Err(error) => return view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                };
                 let f = filter.get_untracked();
+                let list_filter = f.clone();
+                let team_checked = f.team == "1";
+                let of_user: HashMap<i32, Option<i32>> = users.iter().map(|u| (u.id, u.segment_id)).collect();
                 let option = |value: String, label: String, current: &str| {
                     let selected = value == current;
                     view! { <option value=value selected=selected>{label}</option> }
@@ -104,22 +112,14 @@ fn Feed() -> impl IntoView {
                             </select>
                         </label>
                         <label class="check">
-                            <input type="checkbox" name="team" value="1" checked=f.team == "1" />
+                            <input type="checkbox" name="team" value="1" checked=team_checked />
                             " Only my team's"
                         </label>
                         <button type="submit" class="button secondary small">"Apply"</button>
                     </Form>
+                    <FeedList page filter=list_filter segments=of_user />
                 }
-            })}
-        </Suspense>
-        <Transition fallback=|| view! { <p class="muted">"Loading the feed…"</p> }>
-            {move || Suspend::new(async move {
-                let users = options.await.0;
-                let segments: HashMap<i32, Option<i32>> = users.iter().map(|u| (u.id, u.segment_id)).collect();
-                match page.await {
-                    Ok(page) => view! { <FeedList page filter=filter.get_untracked() segments /> }.into_any(),
-                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
-                }
+                .into_any()
             })}
         </Transition>
     }

@@ -1,35 +1,34 @@
 //! On the lead page: the form that logs an activity (one click per type, keys 1–9), and the
 //! timeline of activities and step/status changes.
 
+use std::sync::Arc;
+
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::api::{
-    list_activity_types, ActivityTypeView, ActivityView, DeleteActivity, LogActivity,
-    UpdateActivity,
-};
+use super::api::{ActivityTypeView, ActivityView, DeleteActivity, LogActivity, UpdateActivity};
 use super::view::{ActivityIcon, ActivityLine};
 use crate::components::form::{field_error, form_error, FormMessage};
 use crate::leads::api::HistoryView;
 
 /// The form that logs an activity on lead `lead_id`.
 #[component]
-pub fn LogActivityForm(lead_id: i32, refresh: RwSignal<u32>) -> impl IntoView {
-    let types = Resource::new(|| (), |_| list_activity_types());
+pub fn LogActivityForm(
+    lead_id: i32,
+    types: Vec<ActivityTypeView>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     let log = ServerAction::<LogActivity>::new();
     let chosen = RwSignal::new(None::<i32>);
     let outcome = RwSignal::new(None::<i32>);
     let form = NodeRef::<html::Form>::new();
-    let active = Signal::derive(move || {
-        types
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|t| t.active)
-            .collect::<Vec<ActivityTypeView>>()
-    });
+    // Only active types are offered; the page read them with the lead (no resource of its
+    // own, so that the server and the browser render the same buttons).
+    let active: Arc<Vec<ActivityTypeView>> =
+        Arc::new(types.into_iter().filter(|t| t.active).collect());
+    let for_keys = active.clone();
+    let for_outcomes = active.clone();
     Effect::new(move || {
         if let Some(Ok(_)) = log.value().get() {
             if let Some(form) = form.get_untracked() {
@@ -58,7 +57,7 @@ pub fn LogActivityForm(lead_id: i32, refresh: RwSignal<u32>) -> impl IntoView {
         }
         if let Some(digit) = event.key().chars().next().and_then(|c| c.to_digit(10)) {
             if (1..=9).contains(&digit) {
-                if let Some(t) = active.get_untracked().get(digit as usize - 1) {
+                if let Some(t) = for_keys.get(digit as usize - 1) {
                     chosen.set(Some(t.id));
                     outcome.set(None);
                 }
@@ -68,7 +67,7 @@ pub fn LogActivityForm(lead_id: i32, refresh: RwSignal<u32>) -> impl IntoView {
     on_cleanup(move || handle.remove());
     let outcomes = move || {
         let id = chosen.get()?;
-        active.get().into_iter().find(|t| t.id == id).map(|t| {
+        for_outcomes.iter().find(|t| t.id == id).cloned().map(|t| {
             t.outcomes
                 .into_iter()
                 .filter(|o| o.active)
@@ -85,35 +84,33 @@ pub fn LogActivityForm(lead_id: i32, refresh: RwSignal<u32>) -> impl IntoView {
                 <input type="hidden" name="activity[outcome_id]" prop:value=move || outcome.get().map(|i| i.to_string()).unwrap_or_default() />
                 <div class="field wide-field" class:invalid=move || field_error(log, "type_id").get().is_some()>
                     <span class="label">"Type (keys 1–9)"</span>
-                    <div class="quick-types" role="group" aria-label="Activity type">
-                        {move || {
-                            active
-                                .get()
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, t)| {
-                                    let id = t.id;
-                                    let label = format!("{} ({})", t.name, i + 1);
-                                    view! {
-                                        <button
-                                            type="button"
-                                            class="quick-type"
-                                            style=format!("--type-colour:{}", t.colour)
-                                            aria-pressed=move || (chosen.get() == Some(id)).to_string()
-                                            title=label
-                                            on:click=move |_| {
-                                                chosen.set(Some(id));
-                                                outcome.set(None);
-                                            }
-                                        >
-                                            <ActivityIcon icon=t.icon.clone() colour=t.colour.clone() />
-                                            {t.name.clone()}
-                                        </button>
+                <div class="quick-types" role="group" aria-label="Activity type">
+                    {active
+                        .iter()
+                        .cloned()
+                        .enumerate()
+                        .map(|(i, t)| {
+                            let id = t.id;
+                            let label = format!("{} ({})", t.name, i + 1);
+                            view! {
+                                <button
+                                    type="button"
+                                    class="quick-type"
+                                    style=format!("--type-colour:{}", t.colour)
+                                    aria-pressed=move || (chosen.get() == Some(id)).to_string()
+                                    title=label
+                                    on:click=move |_| {
+                                        chosen.set(Some(id));
+                                        outcome.set(None);
                                     }
-                                })
-                                .collect_view()
-                        }}
-                    </div>
+                                >
+                                    <ActivityIcon icon=t.icon.clone() colour=t.colour.clone() />
+                                    {t.name.clone()}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
                     {move || field_error(log, "type_id").get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
                 {move || {
@@ -212,6 +209,7 @@ fn change_text(h: &HistoryView) -> String {
 pub fn Timeline(
     activities: Vec<ActivityView>,
     history: Vec<HistoryView>,
+    types: Vec<ActivityTypeView>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
     let mut entries: Vec<Entry> = activities
@@ -227,7 +225,7 @@ pub fn Timeline(
                 {entries
                     .into_iter()
                     .map(|entry| match entry {
-                        Entry::Activity(a) => view! { <TimelineActivity activity=*a refresh /> }.into_any(),
+                        Entry::Activity(a) => view! { <TimelineActivity activity=*a types=types.clone() refresh /> }.into_any(),
                         Entry::Change(h) => {
                             view! {
                                 <li class="timeline-change">
@@ -249,10 +247,13 @@ pub fn Timeline(
 }
 
 #[component]
-fn TimelineActivity(activity: ActivityView, refresh: RwSignal<u32>) -> impl IntoView {
+fn TimelineActivity(
+    activity: ActivityView,
+    types: Vec<ActivityTypeView>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     let update = ServerAction::<UpdateActivity>::new();
     let delete = ServerAction::<DeleteActivity>::new();
-    let types = Resource::new(|| (), |_| list_activity_types());
     Effect::new(move || {
         if matches!(update.value().get(), Some(Ok(_)))
             || matches!(delete.value().get(), Some(Ok(_)))
@@ -270,6 +271,15 @@ fn TimelineActivity(activity: ActivityView, refresh: RwSignal<u32>) -> impl Into
     let when_id = format!("activity-{id}-when");
     let type_label = format!("Type of activity {id}");
     let outcome_label = format!("Outcome of activity {id}");
+    let outcomes: Vec<(i32, String)> = types
+        .iter()
+        .flat_map(|t| {
+            t.outcomes
+                .iter()
+                .filter(|o| o.active || Some(o.id) == outcome_id)
+                .map(|o| (o.id, format!("{} · {}", t.name, o.name)))
+        })
+        .collect();
     view! {
         <li class="timeline-activity">
             <ActivityLine activity=activity show_user=true />
@@ -278,40 +288,26 @@ fn TimelineActivity(activity: ActivityView, refresh: RwSignal<u32>) -> impl Into
                     <summary>"Edit"</summary>
                     <ActionForm action=update attr:class="grid-form">
                         <input type="hidden" name="id" value=id />
-                        <Suspense>
-                            {move || {
-                                let type_label = type_label.clone();
-                                let outcome_label = outcome_label.clone();
-                                Suspend::new(async move {
-                                let list = types.await.unwrap_or_default();
-                                let outcomes: Vec<(i32, String, i32)> = list
+                        <label>
+                            "Type "
+                            <select name="activity[type_id]" aria-label=type_label>
+                                {types
                                     .iter()
-                                    .flat_map(|t| t.outcomes.iter().filter(|o| o.active || Some(o.id) == outcome_id).map(|o| (o.id, format!("{} · {}", t.name, o.name), t.id)))
-                                    .collect();
-                                view! {
-                                    <label>
-                                        "Type "
-                                        <select name="activity[type_id]" aria-label=type_label.clone()>
-                                            {list
-                                                .iter()
-                                                .filter(|t| t.active || t.id == type_id)
-                                                .map(|t| view! { <option value=t.id selected=t.id == type_id>{t.name.clone()}</option> })
-                                                .collect_view()}
-                                        </select>
-                                    </label>
-                                    <label>
-                                        "Outcome "
-                                        <select name="activity[outcome_id]" aria-label=outcome_label.clone()>
-                                            <option value="">"(none)"</option>
-                                            {outcomes
-                                                .into_iter()
-                                                .map(|(oid, label, _)| view! { <option value=oid selected=Some(oid) == outcome_id>{label}</option> })
-                                                .collect_view()}
-                                        </select>
-                                    </label>
-                                }
-                            })}}
-                        </Suspense>
+                                    .filter(|t| t.active || t.id == type_id)
+                                    .map(|t| view! { <option value=t.id selected=t.id == type_id>{t.name.clone()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <label>
+                            "Outcome "
+                            <select name="activity[outcome_id]" aria-label=outcome_label>
+                                <option value="">"(none)"</option>
+                                {outcomes
+                                    .into_iter()
+                                    .map(|(oid, label)| view! { <option value=oid selected=Some(oid) == outcome_id>{label}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
                         <label for=when_id.clone()>"When"</label>
                         <input id=when_id type="datetime-local" name="activity[occurred]" value=when />
                         <label for=note_id.clone()>"Note"</label>

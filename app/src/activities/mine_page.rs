@@ -32,17 +32,25 @@ fn Mine() -> impl IntoView {
             )
         })
     });
-    let page = Resource::new(
+    // One resource for the list and the filter choices (one hydration, no mismatch).
+    let data = Resource::new(
         move || filter.get(),
-        |(t, o)| my_activities(t, o, String::new()),
+        |(t, o)| async move {
+            let page = my_activities(t, o, String::new()).await?;
+            let types = list_activity_types().await?;
+            Ok::<_, crate::error::AppError>((page, types))
+        },
     );
-    let types = Resource::new(|| (), |_| list_activity_types());
     view! {
         <h1>"My activities"</h1>
-        <Suspense>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let types = types.await.unwrap_or_default();
+                let (page, types) = match data.await {
+                    Ok(data) => data,
+                    Err(error) => return view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                };
                 let (type_id, outcome) = filter.get_untracked();
+                let list_filter = (type_id.clone(), outcome.clone());
                 view! {
                     <Form method="GET" action="" attr:class="filters">
                         <label>
@@ -68,15 +76,9 @@ fn Mine() -> impl IntoView {
                         </label>
                         <button type="submit" class="button secondary small">"Apply"</button>
                     </Form>
+                    <Days page filter=list_filter />
                 }
-            })}
-        </Suspense>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <Days page filter=filter.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
-                }
+                .into_any()
             })}
         </Transition>
     }

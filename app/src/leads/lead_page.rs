@@ -4,13 +4,16 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::{Deserialize, Serialize};
 
 use super::api::{
     get_lead, CreateLead, DeleteLead, HistoryView, LeadView, SetLeadStatus, UpdateLead,
 };
-use crate::activities::api::{lead_activities, ActivityView};
+use crate::activities::api::{
+    lead_activities, list_activity_types, ActivityTypeView, ActivityView,
+};
 use crate::activities::lead_section::{LogActivityForm, Timeline};
-use crate::admin::api::list_users;
+use crate::admin::api::{list_users, UserView};
 use crate::components::form::{field_error, form_error, Field, FormMessage};
 use crate::components::layout::use_current_user;
 use crate::components::layout::RequireUser;
@@ -18,7 +21,7 @@ use crate::domain::lead::LeadStatus;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::live::use_live_events;
-use crate::pipelines::api::list_pipelines;
+use crate::pipelines::api::{list_pipelines, PipelineView};
 
 #[component]
 pub fn LeadPage() -> impl IntoView {
@@ -41,14 +44,37 @@ pub fn LeadPage() -> impl IntoView {
     }
 }
 
+/// What the lead form offers: pipelines with their steps, and people who may own a lead.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Choices {
+    pipelines: Vec<PipelineView>,
+    people: Vec<UserView>,
+}
+
+impl Choices {
+    async fn load() -> Result<Choices, AppError> {
+        Ok(Choices {
+            pipelines: list_pipelines().await?,
+            people: list_users().await?,
+        })
+    }
+}
+
 /// The editable fields, shared by the creation and edit forms. Field names are `lead[...]`.
 #[component]
-fn LeadFields<A>(action: ServerAction<A>, lead: Option<LeadView>) -> impl IntoView
+fn LeadFields<A>(
+    action: ServerAction<A>,
+    lead: Option<LeadView>,
+    /// Read by the page with the lead: a component inside a loaded view must not create
+    /// resources of its own (the browser could hydrate them in another order than the server
+    /// rendered them).
+    choices: Choices,
+) -> impl IntoView
 where
     A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     A::Output: Clone + Send + Sync + 'static,
 {
-    let pipelines = Resource::new(|| (), |_| list_pipelines());
+    let Choices { pipelines, people } = choices;
     let l = lead.clone().unwrap_or(LeadView {
         id: 0,
         title: String::new(),
@@ -84,16 +110,14 @@ where
     let owner_id = l.owner_id;
     let me = use_current_user();
     let may_reassign = move || me.get().is_some_and(|u| u.role != Role::Member);
-    let people = Resource::new(|| (), |_| list_users());
     view! {
         <Field id="lead-title" label="Title" name="lead[title]" value=l.title.clone() required=true error=field_error(action, "title") />
         <Field id="lead-amount" label="Amount" name="lead[amount]" value=l.amount.clone() placeholder="12000.00" error=field_error(action, "amount") />
         <Field id="lead-probability" label="Probability (%)" name="lead[probability]" kind="number" value=l.probability.to_string() error=field_error(action, "probability") />
         <div class="field" class:invalid=move || field_error(action, "step_id").get().is_some()>
             <label for="lead-step">"Pipeline and step"</label>
-            <Suspense fallback=|| view! { <select id="lead-step" disabled=true></select> }>
-                {move || Suspend::new(async move {
-                    let list = pipelines.await.unwrap_or_default();
+            {
+                    let list = pipelines;
                     view! {
                         <select id="lead-step" name="lead[step_id]">
                             {list
@@ -115,16 +139,14 @@ where
                                 .collect_view()}
                         </select>
                     }
-                })}
-            </Suspense>
+            }
             {move || field_error(action, "step_id").get().map(|m| view! { <p class="field-error">{m}</p> })}
         </div>
         <Show when=may_reassign>
             <div class="field" class:invalid=move || field_error(action, "owner_id").get().is_some()>
                 <label for="lead-owner">"Owner"</label>
-                <Suspense fallback=|| view! { <select id="lead-owner" disabled=true></select> }>
-                    {move || Suspend::new(async move {
-                        let list = people.await.unwrap_or_default();
+                    {
+                        let list = people.clone();
                         // A new lead is the creator's unless they choose someone else.
                         let owner_id = if owner_id == 0 {
                             me.get_untracked().map(|u| u.id).unwrap_or(0)
@@ -143,8 +165,7 @@ where
                                     .collect_view()}
                             </select>
                         }
-                    })}
-                </Suspense>
+                    }
                 {move || field_error(action, "owner_id").get().map(|m| view! { <p class="field-error">{m}</p> })}
             </div>
         </Show>
@@ -175,6 +196,7 @@ where
 #[component]
 fn NewLead() -> impl IntoView {
     let create = ServerAction::<CreateLead>::new();
+    let choices = Resource::new(|| (), |_| Choices::load());
     let navigate = use_navigate();
     Effect::new(move || {
         if let Some(Ok(lead)) = create.value().get() {
@@ -186,7 +208,14 @@ fn NewLead() -> impl IntoView {
         <section class="card">
             <ActionForm action=create attr:class="grid-form">
                 <FormMessage error=form_error(create) />
-                <LeadFields action=create lead=None />
+                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match choices.await {
+                            Ok(choices) => view! { <LeadFields action=create lead=None choices /> }.into_any(),
+                            Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
                 <div class="form-actions">
                     <button type="submit" class="button primary">"Create lead"</button>
                 </div>
@@ -203,7 +232,9 @@ fn ExistingLead(id: i32) -> impl IntoView {
         |(id, _)| async move {
             let (lead, history) = get_lead(id).await?;
             let activities = lead_activities(id).await?;
-            Ok::<_, AppError>((lead, history, activities))
+            let types = list_activity_types().await?;
+            let choices = Choices::load().await?;
+            Ok::<_, AppError>((lead, history, activities, types, choices))
         },
     );
     use_live_events(move |event| {
@@ -215,7 +246,7 @@ fn ExistingLead(id: i32) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match lead.await {
-                    Ok((lead, history, activities)) => view! { <LeadDetails lead history activities refresh /> }.into_any(),
+                    Ok((lead, history, activities, types, choices)) => view! { <LeadDetails lead history activities types choices refresh /> }.into_any(),
                     Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -228,6 +259,8 @@ fn LeadDetails(
     lead: LeadView,
     history: Vec<HistoryView>,
     activities: Vec<ActivityView>,
+    types: Vec<ActivityTypeView>,
+    choices: Choices,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
     let update = ServerAction::<UpdateLead>::new();
@@ -251,6 +284,7 @@ fn LeadDetails(
         }
     });
     let me = use_current_user();
+    let form_types = types.clone();
     let id = lead.id;
     let version = lead.version;
     let closed = lead.status.is_closed();
@@ -298,15 +332,15 @@ fn LeadDetails(
             </section>
         </Show>
         <Show when=move || can_edit>
-            <LogActivityForm lead_id=id refresh />
+            <LogActivityForm lead_id=id types=form_types.clone() refresh />
         </Show>
-        <Timeline activities history refresh />
+        <Timeline activities history types refresh />
         <section class="card">
             <h2>"Details"</h2>
             <ActionForm action=update attr:class="grid-form">
                 <input type="hidden" name="id" value=id />
                 <input type="hidden" name="version" value=version />
-                <LeadFields action=update lead=Some(lead.clone()) />
+                <LeadFields action=update lead=Some(lead.clone()) choices />
                 <Show when=move || can_edit>
                     <div class="form-actions">
                         <button type="submit" class="button primary">"Save"</button>

@@ -30,6 +30,8 @@ use crate::domain::money::Amount;
 use crate::error::{AppError, Check};
 
 const TYPES_CHANGED: &str = "activity_types.changed";
+/// Characters of a note the live feed carries.
+const FEED_NOTE: usize = 200;
 
 #[derive(Debug, Clone, Default)]
 pub struct TypePatch {
@@ -726,7 +728,12 @@ fn activity_item(view: ActivityView) -> FeedItem {
     }
 }
 
-fn activity_event(view: &ActivityView, catalog_free: ActivityView) -> serde_json::Value {
+/// The event of a created or changed activity. Its feed item is the same for every viewer (no
+/// local times, no edit rights) and carries the start of the note only, as the feed shows it.
+fn activity_event(view: &ActivityView, mut catalog_free: ActivityView) -> serde_json::Value {
+    if catalog_free.note.chars().count() > FEED_NOTE {
+        catalog_free.note = catalog_free.note.chars().take(FEED_NOTE).collect();
+    }
     json!({
         "activity_id": view.id,
         "lead_id": view.lead_id,

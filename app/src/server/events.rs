@@ -14,9 +14,26 @@ use super::entity::event;
 use crate::error::AppError;
 use crate::live::LiveEvent;
 
+/// A committed event as it goes out to clients: its id and its JSON, serialized once for all
+/// of them (a feed with hundreds of listeners must not serialize each event hundreds of times).
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub id: i64,
+    pub json: std::sync::Arc<str>,
+}
+
+impl From<&LiveEvent> for Frame {
+    fn from(event: &LiveEvent) -> Self {
+        Frame {
+            id: event.id,
+            json: serde_json::to_string(event).unwrap_or_default().into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct EventBus {
-    sender: broadcast::Sender<LiveEvent>,
+    sender: broadcast::Sender<Frame>,
     closing: watch::Sender<bool>,
     /// Present when writers must take turns (SQLite has one writer at a time).
     turns: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
@@ -68,14 +85,14 @@ impl EventBus {
         self.closing.subscribe()
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
         self.sender.subscribe()
     }
 
     /// Sends committed events to every subscriber; nobody listening is fine.
     pub fn publish(&self, events: impl IntoIterator<Item = LiveEvent>) {
         for event in events {
-            let _ = self.sender.send(event);
+            let _ = self.sender.send(Frame::from(&event));
         }
     }
 }
