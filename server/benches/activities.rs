@@ -14,7 +14,6 @@ use futures::StreamExt;
 use server::config::ServeArgs;
 
 const CLIENTS: usize = 50;
-const FEEDS: usize = 200;
 
 fn percentile(samples: &mut [f64], p: f64) -> f64 {
     if samples.is_empty() {
@@ -27,10 +26,14 @@ fn percentile(samples: &mut [f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
+    let setting = |name: &str, default: u64| -> u64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let seconds = setting("BENCH_SECONDS", 30);
+    let feeds_wanted = setting("BENCH_FEEDS", 200) as usize;
     let dir = std::env::temp_dir().join(format!("cadence_bench_act_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/bench.db", dir.display());
@@ -88,7 +91,7 @@ async fn main() {
     // 200 feed clients, each counting the activities it receives.
     let stop_feeds = Arc::new(tokio::sync::Notify::new());
     let mut feeds = Vec::new();
-    for i in 0..FEEDS {
+    for i in 0..feeds_wanted {
         let response = reqwest::Client::new()
             .get(format!("{base}/api/v1/events"))
             .bearer_auth(&reps[i % CLIENTS].0)
@@ -105,10 +108,10 @@ async fn main() {
                     chunk = stream.next() => match chunk {
                         Some(Ok(bytes)) => {
                             tail.push_str(&String::from_utf8_lossy(&bytes));
-                            count += tail.matches("\"type\":\"activity.created\"").count() as u64;
-                            // Keep only an unfinished last line for the next chunk.
-                            let keep = tail.rfind('\n').map(|i| i + 1).unwrap_or(0);
-                            tail.drain(..keep);
+                            // Count in complete lines; an unfinished one waits for the next chunk.
+                            let complete = tail.rfind('\n').map(|i| i + 1).unwrap_or(0);
+                            let lines: String = tail.drain(..complete).collect();
+                            count += lines.matches("\"type\":\"activity.created\"").count() as u64;
                         }
                         _ => break,
                     },
@@ -185,7 +188,7 @@ async fn main() {
             percentile(&mut latencies, 1.0)
         ),
         format!(
-            "feeds: {complete} of {FEEDS} SSE clients received all {logged} activities (min {min}, max {max}; counted {:.1} s after the last write)",
+            "feeds: {complete} of {feeds_wanted} SSE clients received all {logged} activities (min {min}, max {max}; counted {:.1} s after the last write)",
             drain.elapsed().as_secs_f64()
         ),
     ];

@@ -2,17 +2,15 @@
 //! A client that reconnects with `Last-Event-ID` (browsers do it by themselves) or `?after=ID`
 //! first gets what it missed from the events table, then the live events, each once.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 
 use app::server::events::{self, Frame};
 use app::server::{users, AppState, SESSION_USER_KEY};
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 use tower_sessions::Session;
 
 use crate::api::{ApiError, ApiUser};
@@ -33,6 +31,80 @@ fn last_event_id(headers: &HeaderMap, query: &After) -> Option<i64> {
 
 type EventStream = axum::response::Response;
 
+/// Frames sent in one write at most: under load, a client gets what queued up in one chunk
+/// rather than one write (and one wake-up) per event.
+const CHUNK_FRAMES: usize = 256;
+/// A comment line this often keeps proxies from closing an idle stream.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// `frame` in the text/event-stream format (the JSON has no line breaks).
+fn push_frame(out: &mut String, frame: &Frame, last: &mut i64) {
+    if frame.id <= *last {
+        return;
+    }
+    *last = frame.id;
+    out.push_str("id: ");
+    out.push_str(&frame.id.to_string());
+    out.push_str("\ndata: ");
+    out.push_str(&frame.json);
+    out.push_str("\n\n");
+}
+
+struct Follower {
+    receiver: broadcast::Receiver<Frame>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    backlog: Vec<Frame>,
+    last: i64,
+    db: sea_orm::DatabaseConnection,
+    keep_alive: tokio::time::Interval,
+}
+
+impl Follower {
+    /// The next chunk of the stream: the backlog, or every event that is waiting (at least
+    /// one), or a keep-alive comment; `None` at shutdown.
+    async fn next_chunk(&mut self) -> Option<String> {
+        let mut out = String::new();
+        for frame in std::mem::take(&mut self.backlog) {
+            push_frame(&mut out, &frame, &mut self.last);
+        }
+        if !out.is_empty() {
+            return Some(out);
+        }
+        loop {
+            if *self.closing.borrow() {
+                return None;
+            }
+            tokio::select! {
+                received = self.receiver.recv() => match received {
+                    Ok(frame) => {
+                        push_frame(&mut out, &frame, &mut self.last);
+                        for _ in 1..CHUNK_FRAMES {
+                            match self.receiver.try_recv() {
+                                Ok(frame) => push_frame(&mut out, &frame, &mut self.last),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => {
+                        // Too far behind for the channel: read what was missed from the table.
+                        if let Ok(missed) = events::since(&self.db, self.last, 1000).await {
+                            for event in &missed {
+                                push_frame(&mut out, &Frame::from(event), &mut self.last);
+                            }
+                        }
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = self.closing.changed() => return None,
+                _ = self.keep_alive.tick() => out.push_str(":\n\n"),
+            }
+            if !out.is_empty() {
+                return Some(out);
+            }
+        }
+    }
+}
+
 /// The stream of events after `after` (none missed, none twice), ending at shutdown.
 pub async fn stream(state: AppState, after: Option<i64>) -> Result<EventStream, ApiError> {
     // Subscribe before reading the backlog, so that nothing falls between the two.
@@ -46,43 +118,28 @@ pub async fn stream(state: AppState, after: Option<i64>) -> Result<EventStream, 
             .collect(),
         None => Vec::new(),
     };
-    let last = backlog.last().map(|e| e.id).or(after).unwrap_or(0);
-    let db = state.db.clone();
-    let stream = futures::stream::unfold(
-        (receiver, closing, VecDeque::from(backlog), last, db),
-        |(mut receiver, mut closing, mut queue, mut last, db)| async move {
-            loop {
-                if let Some(event) = queue.pop_front() {
-                    last = last.max(event.id);
-                    let sse: Result<Event, Infallible> = Ok(to_sse(&event));
-                    return Some((sse, (receiver, closing, queue, last, db)));
-                }
-                if *closing.borrow() {
-                    return None;
-                }
-                tokio::select! {
-                    received = receiver.recv() => match received {
-                        Ok(event) if event.id > last => queue.push_back(event),
-                        Ok(_) => {}
-                        Err(RecvError::Lagged(_)) => {
-                            if let Ok(missed) = events::since(&db, last, 1000).await {
-                                queue.extend(missed.iter().map(Frame::from));
-                            }
-                        }
-                        Err(RecvError::Closed) => return None,
-                    },
-                    _ = closing.changed() => return None,
-                }
-            }
-        },
-    );
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
+    let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+    keep_alive.reset();
+    let follower = Follower {
+        receiver,
+        closing,
+        backlog,
+        last: after.unwrap_or(0),
+        db: state.db.clone(),
+        keep_alive,
+    };
+    let body = futures::stream::unfold(follower, |mut follower| async move {
+        let chunk = follower.next_chunk().await?;
+        Some((Ok::<_, Infallible>(chunk), follower))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        axum::body::Body::from_stream(body),
+    )
         .into_response())
-}
-
-fn to_sse(frame: &Frame) -> Event {
-    Event::default().id(frame.id.to_string()).data(&*frame.json)
 }
 
 /// `/api/events`, for the app in the browser (session cookie).

@@ -635,3 +635,38 @@ async fn my_activities_are_mine_only(app: &TestApp) {
     assert_eq!(timeline.as_array().unwrap().len(), 1);
 }
 on_both_backends!(mine, my_activities_are_mine_only);
+
+async fn concurrent_loggers_all_succeed_each_once(app: &TestApp) {
+    let admin = Api::new(app, "admin").await;
+    let (_, steps) = pipeline(&admin, "Busy", &["New"]).await;
+    let lead = lead_of(&admin, steps[0], "Busy lead").await;
+    let (call, answered) = kind(&admin, "Call", Some("Answered")).await;
+    let before = activity_count(app).await;
+    // 40 at once: they share write transactions; each gets its own activity back.
+    let calls = (0..40).map(|i| {
+        let admin = &admin;
+        async move {
+            admin
+                .ok(
+                    "POST",
+                    "/activities",
+                    Some(json!({"type_id": call, "outcome_id": answered, "lead_id": lead, "note": format!("call {i}")})),
+                )
+                .await
+        }
+    });
+    let logged = futures::future::join_all(calls).await;
+    let mut ids: Vec<i64> = logged.iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    for (i, a) in logged.iter().enumerate() {
+        assert_eq!(
+            a["note"],
+            format!("call {i}"),
+            "each caller gets its own activity"
+        );
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40);
+    assert_eq!(activity_count(app).await, before + 40);
+}
+on_both_backends!(concurrent_logging, concurrent_loggers_all_succeed_each_once);

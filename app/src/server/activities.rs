@@ -86,7 +86,8 @@ pub struct ActivityFilter {
 // Types and outcomes
 
 /// Every type and outcome, for building views.
-struct Catalog {
+#[derive(Debug)]
+pub struct Catalog {
     types: HashMap<i32, activity_type::Model>,
     outcomes: HashMap<i32, outcome::Model>,
 }
@@ -106,6 +107,42 @@ async fn catalog(db: &impl ConnectionTrait) -> Result<Catalog, AppError> {
             .map(|o| (o.id, o))
             .collect(),
     })
+}
+
+/// The catalog this server keeps between changes of types and outcomes: logging an activity
+/// (the hottest write) then reads no type or outcome rows. A change of types publishes
+/// `activity_types.changed`, which empties it.
+#[derive(Debug, Default)]
+pub struct CatalogCache {
+    /// (generation, catalog): a catalog read before a change is not kept after it.
+    slot: std::sync::Mutex<(u64, Option<std::sync::Arc<Catalog>>)>,
+}
+
+impl CatalogCache {
+    pub fn invalidate(&self) {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.0 += 1;
+        slot.1 = None;
+    }
+}
+
+async fn cached_catalog(
+    db: &impl ConnectionTrait,
+    bus: &EventBus,
+) -> Result<std::sync::Arc<Catalog>, AppError> {
+    let generation = {
+        let slot = bus.catalog.slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(catalog) = &slot.1 {
+            return Ok(catalog.clone());
+        }
+        slot.0
+    };
+    let fresh = std::sync::Arc::new(catalog(db).await?);
+    let mut slot = bus.catalog.slot.lock().unwrap_or_else(|e| e.into_inner());
+    if slot.0 == generation {
+        slot.1 = Some(fresh.clone());
+    }
+    Ok(fresh)
 }
 
 async fn type_used(db: &impl ConnectionTrait, id: i32) -> Result<bool, AppError> {
@@ -754,7 +791,7 @@ pub async fn log(
 ) -> Result<ActivityView, AppError> {
     let now = Utc::now();
     let mut check = Check::new();
-    let catalog = catalog(db).await?;
+    let catalog = cached_catalog(db, bus).await?;
     let user_id = new.user_id.unwrap_or(actor.id);
     let mut user_name = actor.name.clone();
     if user_id != actor.id {
@@ -806,67 +843,168 @@ pub async fn log(
     check.finish()?;
     let lead = lead.ok_or(AppError::Internal)?;
 
-    let _turn = bus.writer_turn().await;
-    let txn = super::writing(db).await?;
-    let model = activity::ActiveModel {
-        type_id: Set(type_id),
-        outcome_id: Set(outcome_id),
-        user_id: Set(user_id),
-        lead_id: Set(Some(lead.id)),
-        prospect_id: Set(None),
-        note: Set(note),
-        occurred_at: Set(occurred_at),
-        created_at: Set(now),
-        updated_at: Set(now),
-        updated_by: Set(actor.id),
-        ..Default::default()
+    let tz = tz_of(&actor.time_zone);
+    let row = activity::Model {
+        id: 0,
+        type_id,
+        outcome_id,
+        user_id,
+        lead_id: Some(lead.id),
+        prospect_id: None,
+        note,
+        occurred_at,
+        created_at: now,
+        updated_at: now,
+        updated_by: actor.id,
+    };
+    let pending = Pending {
+        view: view_of(
+            row.clone(),
+            &catalog,
+            user_name.clone(),
+            lead.title.clone(),
+            Some((actor, tz)),
+            now,
+        ),
+        shared: view_of(
+            row.clone(),
+            &catalog,
+            user_name,
+            lead.title.clone(),
+            None,
+            now,
+        ),
+        row,
+        next_action: new.next_action_at.map(|at| (lead, at)),
+    };
+    // Concurrent loggers share transactions: whoever gets the write turn writes every activity
+    // queued so far, in one transaction (one commit for many), and answers each.
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    bus.activities.push((pending, reply));
+    {
+        let _turn = bus.writer_turn().await;
+        let jobs = bus.activities.take();
+        if !jobs.is_empty() {
+            // In its own task, so that a caller who goes away cannot cut a batch in half.
+            let (db, bus) = (db.clone(), bus.clone());
+            tokio::spawn(async move { write_batch(&db, &bus, jobs).await })
+                .await
+                .map_err(super::internal)?;
+        }
     }
-    .insert(&txn)
-    .await?;
+    answer.await.map_err(super::internal)?
+}
+
+/// A validated activity waiting for its write turn, with its views (id to be filled in).
+#[derive(Clone, Debug)]
+pub struct Pending {
+    row: activity::Model,
+    view: ActivityView,
+    shared: ActivityView,
+    next_action: Option<(lead::Model, DateTime<Utc>)>,
+}
+
+type Job = (
+    Pending,
+    tokio::sync::oneshot::Sender<Result<ActivityView, AppError>>,
+);
+
+/// Activities waiting to be written, shared by the loggers of one server.
+#[derive(Debug, Default)]
+pub struct ActivityQueue(std::sync::Mutex<Vec<Job>>);
+
+impl ActivityQueue {
+    fn push(&self, job: Job) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(job);
+    }
+
+    fn take(&self) -> Vec<Job> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Writes the jobs in one transaction; if that fails (one bad row spoils a batch), each alone.
+async fn write_batch(db: &DatabaseConnection, bus: &EventBus, jobs: Vec<Job>) {
+    if jobs.len() > 1 {
+        let attempt = async {
+            let txn = super::writing(db).await?;
+            let mut views = Vec::with_capacity(jobs.len());
+            let mut published = Vec::with_capacity(jobs.len());
+            for (pending, _) in &jobs {
+                let (view, events) = write_one(&txn, pending.clone()).await?;
+                views.push(view);
+                published.extend(events);
+            }
+            txn.commit().await?;
+            Ok::<_, AppError>((views, published))
+        }
+        .await;
+        if let Ok((views, published)) = attempt {
+            bus.publish(published);
+            for ((_, reply), view) in jobs.into_iter().zip(views) {
+                let _ = reply.send(Ok(view));
+            }
+            return;
+        }
+    }
+    for (pending, reply) in jobs {
+        let result = async {
+            let txn = super::writing(db).await?;
+            let (view, events) = write_one(&txn, pending).await?;
+            txn.commit().await?;
+            bus.publish(events);
+            Ok(view)
+        }
+        .await;
+        let _ = reply.send(result);
+    }
+}
+
+/// Inserts one activity (and sets its lead's next action) with its events.
+async fn write_one(
+    txn: &impl ConnectionTrait,
+    pending: Pending,
+) -> Result<(ActivityView, Vec<crate::live::LiveEvent>), AppError> {
+    let Pending {
+        row,
+        mut view,
+        mut shared,
+        next_action,
+    } = pending;
+    let mut model: activity::ActiveModel = row.clone().into();
+    model.id = sea_orm::ActiveValue::NotSet;
+    let inserted = model.insert(txn).await?;
+    view.id = inserted.id;
+    shared.id = inserted.id;
     let mut published = Vec::with_capacity(2);
-    if let Some(next) = new.next_action_at {
-        let mut row = lead.clone();
-        row.next_action_at = Some(next);
-        row.version += 1;
-        row.updated_at = now;
-        row.updated_by = actor.id;
+    published.push(events::record(txn, "activity.created", activity_event(&view, shared)).await?);
+    if let Some((lead, next)) = next_action {
+        let mut changed = lead.clone();
+        changed.next_action_at = Some(next);
+        changed.version += 1;
+        changed.updated_at = row.created_at;
+        changed.updated_by = row.updated_by;
         lead::Entity::update_many()
             .col_expr(lead::Column::NextActionAt, Expr::value(next))
             .col_expr(
                 lead::Column::Version,
                 Expr::col(lead::Column::Version).add(1),
             )
-            .col_expr(lead::Column::UpdatedAt, Expr::value(now))
-            .col_expr(lead::Column::UpdatedBy, Expr::value(actor.id))
+            .col_expr(lead::Column::UpdatedAt, Expr::value(row.created_at))
+            .col_expr(lead::Column::UpdatedBy, Expr::value(row.updated_by))
             .filter(lead::Column::Id.eq(lead.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         published.push(
             events::record(
-                &txn,
+                txn,
                 "lead.updated",
-                super::leads::event_data(&row, Some(&lead)),
+                super::leads::event_data(&changed, Some(&lead)),
             )
             .await?,
         );
     }
-    let tz = tz_of(&actor.time_zone);
-    let view = view_of(
-        model.clone(),
-        &catalog,
-        user_name.clone(),
-        lead.title.clone(),
-        Some((actor, tz)),
-        now,
-    );
-    let shared = view_of(model, &catalog, user_name, lead.title, None, now);
-    published.insert(
-        0,
-        events::record(&txn, "activity.created", activity_event(&view, shared)).await?,
-    );
-    txn.commit().await?;
-    bus.publish(published);
-    Ok(view)
+    Ok((view, published))
 }
 
 async fn find_changeable(

@@ -37,6 +37,10 @@ pub struct EventBus {
     closing: watch::Sender<bool>,
     /// Present when writers must take turns (SQLite has one writer at a time).
     turns: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// Activities waiting for a write turn (they are written in batches).
+    pub(crate) activities: std::sync::Arc<super::activities::ActivityQueue>,
+    /// Activity types and outcomes, kept between their changes.
+    pub(crate) catalog: std::sync::Arc<super::activities::CatalogCache>,
 }
 
 impl Default for EventBus {
@@ -53,6 +57,8 @@ impl EventBus {
             sender,
             closing,
             turns: None,
+            activities: Default::default(),
+            catalog: Default::default(),
         }
     }
 
@@ -92,6 +98,9 @@ impl EventBus {
     /// Sends committed events to every subscriber; nobody listening is fine.
     pub fn publish(&self, events: impl IntoIterator<Item = LiveEvent>) {
         for event in events {
+            if event.kind == "activity_types.changed" {
+                self.catalog.invalidate();
+            }
             let _ = self.sender.send(Frame::from(&event));
         }
     }
