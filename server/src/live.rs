@@ -50,10 +50,15 @@ fn push_frame(out: &mut String, frame: &Frame, last: &mut i64) {
     out.push_str("\n\n");
 }
 
+/// Events read from the table per catch-up step.
+const CATCH_UP: u64 = 1000;
+
 struct Follower {
     receiver: broadcast::Receiver<Frame>,
     closing: tokio::sync::watch::Receiver<bool>,
-    backlog: Vec<Frame>,
+    /// Still reading missed events from the table (a client back after a long absence may
+    /// have missed more than one step's worth).
+    catching_up: bool,
     last: i64,
     db: sea_orm::DatabaseConnection,
     keep_alive: tokio::time::Interval,
@@ -64,13 +69,17 @@ impl Follower {
     /// one), or a keep-alive comment; `None` at shutdown.
     async fn next_chunk(&mut self) -> Option<String> {
         let mut out = String::new();
-        for frame in std::mem::take(&mut self.backlog) {
-            push_frame(&mut out, &frame, &mut self.last);
-        }
-        if !out.is_empty() {
-            return Some(out);
-        }
         loop {
+            while self.catching_up {
+                let missed = events::since(&self.db, self.last, CATCH_UP).await.ok()?;
+                self.catching_up = missed.len() as u64 == CATCH_UP;
+                for event in &missed {
+                    push_frame(&mut out, &Frame::from(event), &mut self.last);
+                }
+                if !out.is_empty() {
+                    return Some(out);
+                }
+            }
             if *self.closing.borrow() {
                 return None;
             }
@@ -87,11 +96,8 @@ impl Follower {
                     }
                     Err(RecvError::Lagged(_)) => {
                         // Too far behind for the channel: read what was missed from the table.
-                        if let Ok(missed) = events::since(&self.db, self.last, 1000).await {
-                            for event in &missed {
-                                push_frame(&mut out, &Frame::from(event), &mut self.last);
-                            }
-                        }
+                        self.catching_up = true;
+                        continue;
                     }
                     Err(RecvError::Closed) => return None,
                 },
@@ -110,20 +116,12 @@ pub async fn stream(state: AppState, after: Option<i64>) -> Result<EventStream, 
     // Subscribe before reading the backlog, so that nothing falls between the two.
     let receiver = state.bus.subscribe();
     let closing = state.bus.closing();
-    let backlog: Vec<Frame> = match after {
-        Some(after) => events::since(&state.db, after, 1000)
-            .await?
-            .iter()
-            .map(Frame::from)
-            .collect(),
-        None => Vec::new(),
-    };
     let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
     keep_alive.reset();
     let follower = Follower {
         receiver,
         closing,
-        backlog,
+        catching_up: after.is_some(),
         last: after.unwrap_or(0),
         db: state.db.clone(),
         keep_alive,

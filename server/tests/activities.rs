@@ -670,3 +670,60 @@ async fn concurrent_loggers_all_succeed_each_once(app: &TestApp) {
     assert_eq!(activity_count(app).await, before + 40);
 }
 on_both_backends!(concurrent_logging, concurrent_loggers_all_succeed_each_once);
+
+async fn a_client_back_after_a_long_absence_gets_everything_once(app: &TestApp) {
+    let admin = Api::new(app, "admin").await;
+    let (_, steps) = pipeline(&admin, "Absent", &["New"]).await;
+    let lead = lead_of(&admin, steps[0], "Absent lead").await;
+    let (email, _) = kind(&admin, "Email", None).await;
+    let since = app::server::events::last_id(&app.db).await.unwrap();
+    // More than one catch-up step (1,000 events) happens while the client is away.
+    let calls = (0..1_100).map(|_| {
+        let admin = &admin;
+        async move {
+            admin
+                .ok(
+                    "POST",
+                    "/activities",
+                    Some(json!({"type_id": email, "lead_id": lead})),
+                )
+                .await
+        }
+    });
+    futures::future::join_all(calls).await;
+    let response = admin
+        .client
+        .get(app.api(&format!("/events?after={since}")))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    let mut body = response.bytes_stream();
+    let mut ids = Vec::new();
+    let mut buffer = String::new();
+    while ids.len() < 1_100 {
+        use futures::StreamExt;
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), body.next())
+            .await
+            .expect("the missed events within 10 s")
+            .unwrap()
+            .unwrap();
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if let Some(id) = frame.lines().find_map(|l| l.strip_prefix("id: ")) {
+                ids.push(id.trim().parse::<i64>().unwrap());
+            }
+        }
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, ids, "in order, each once");
+    assert_eq!(ids.len(), 1_100);
+    assert!(ids[0] > since);
+}
+on_both_backends!(
+    long_absence,
+    a_client_back_after_a_long_absence_gets_everything_once
+);
