@@ -298,7 +298,7 @@ pub async fn log_activity(activity: ActivityForm) -> Result<ActivityView, AppErr
         async {
             let actor = authorize(Action::LogActivities).await?;
             let state = state()?;
-            let new = activities::form_to_new(&state.db, &actor, activity).await?;
+            let new = activities::form_to_new(&actor, activity)?;
             activities::log(&state.db, &state.bus, &actor, new).await
         }
         .await,
@@ -313,7 +313,7 @@ pub async fn update_activity(id: i32, activity: ActivityForm) -> Result<Activity
         async {
             let actor = authorize(Action::LogActivities).await?;
             let state = state()?;
-            let patch = activities::form_to_patch(&state.db, &actor, activity).await?;
+            let patch = activities::form_to_patch(&actor, activity)?;
             activities::update(&state.db, &state.bus, &actor, id, patch).await
         }
         .await,

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -14,7 +13,7 @@ use super::api::{get_feed, list_activity_types, FeedFilter, FeedItem, FeedPage a
 use super::view::{browser_local, ActivityIcon, OutcomeBadge};
 use crate::admin::api::{list_segments, list_users};
 use crate::components::layout::RequireUser;
-use crate::components::scroll::on_visible;
+use crate::components::scroll::LoadOlder;
 use crate::live::{use_live_events_after, LiveEvent};
 
 /// Items the page keeps in memory; beyond this the oldest are dropped and load again on scroll.
@@ -192,8 +191,6 @@ fn FeedList(page: Page, filter: FeedFilter, segments: HashMap<i32, Option<i32>>)
             loading.try_set(false);
         });
     };
-    let sentinel = NodeRef::<html::Div>::new();
-    on_visible(sentinel, fetch_more.clone());
     view! {
         <Show when=move || items.with(Vec::is_empty)>
             <p class="muted empty">"Nothing yet: activity appears here as soon as it is logged."</p>
@@ -203,16 +200,11 @@ fn FeedList(page: Page, filter: FeedFilter, segments: HashMap<i32, Option<i32>>)
                 <FeedRow item />
             </For>
         </ol>
-        <div node_ref=sentinel class="sentinel">
-            <Show when=move || next.with(Option::is_some)>
-                <button type="button" class="button secondary small" on:click={
-                    let fetch_more = fetch_more.clone();
-                    move |_| fetch_more()
-                }>
-                    {move || if loading.get() { "Loading…" } else { "Load older" }}
-                </button>
-            </Show>
-        </div>
+        <LoadOlder
+            more=Signal::derive(move || next.with(Option::is_some))
+            loading
+            on_more=Callback::new(move |()| fetch_more())
+        />
     }
 }
 

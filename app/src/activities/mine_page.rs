@@ -1,6 +1,5 @@
 //! My activities: what I logged, by day, filtered by type and outcome.
 
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -9,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use super::api::{list_activity_types, my_activities, ActivityPage, ActivityView};
 use super::view::ActivityLine;
 use crate::components::layout::RequireUser;
-use crate::components::scroll::on_visible;
+use crate::components::scroll::LoadOlder;
 
 #[component]
 pub fn MyActivitiesPage() -> impl IntoView {
@@ -118,8 +117,6 @@ fn Days(page: ActivityPage, filter: (String, String)) -> impl IntoView {
             loading.try_set(false);
         });
     };
-    let sentinel = NodeRef::<html::Div>::new();
-    on_visible(sentinel, fetch_more.clone());
     view! {
         <Show when=move || items.with(Vec::is_empty)>
             <p class="muted empty">"No activities yet. Log one from a lead's page."</p>
@@ -142,15 +139,10 @@ fn Days(page: ActivityPage, filter: (String, String)) -> impl IntoView {
                 })
                 .collect_view()
         }}
-        <div node_ref=sentinel class="sentinel">
-            <Show when=move || next.with(Option::is_some)>
-                <button type="button" class="button secondary small" on:click={
-                    let fetch_more = fetch_more.clone();
-                    move |_| fetch_more()
-                }>
-                    {move || if loading.get() { "Loading…" } else { "Load older" }}
-                </button>
-            </Show>
-        </div>
+        <LoadOlder
+            more=Signal::derive(move || next.with(Option::is_some))
+            loading
+            on_more=Callback::new(move |()| fetch_more())
+        />
     }
 }

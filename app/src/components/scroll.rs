@@ -38,3 +38,25 @@ pub fn on_visible(target: NodeRef<html::Div>, on_visible: impl Fn() + 'static) {
     #[cfg(not(feature = "hydrate"))]
     let _ = (target, on_visible);
 }
+
+/// The end of an endless list: asks for more when it scrolls into view, or on a click.
+#[component]
+pub fn LoadOlder(
+    /// Whether there is more to load.
+    #[prop(into)]
+    more: Signal<bool>,
+    #[prop(into)] loading: Signal<bool>,
+    on_more: Callback<()>,
+) -> impl IntoView {
+    let sentinel = NodeRef::<html::Div>::new();
+    on_visible(sentinel, move || on_more.run(()));
+    view! {
+        <div node_ref=sentinel class="sentinel">
+            <Show when=move || more.get()>
+                <button type="button" class="button secondary small" on:click=move |_| on_more.run(())>
+                    {move || if loading.get() { "Loading…" } else { "Load older" }}
+                </button>
+            </Show>
+        </div>
+    }
+}

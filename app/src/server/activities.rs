@@ -553,11 +553,7 @@ fn parse_time(check: &mut Check, field: &str, text: &str, tz: Tz) -> Option<Date
 }
 
 /// Reads the logging form (text, times in the user's zone).
-pub async fn form_to_new(
-    _db: &impl ConnectionTrait,
-    actor: &Actor,
-    form: ActivityForm,
-) -> Result<NewActivity, AppError> {
+pub fn form_to_new(actor: &Actor, form: ActivityForm) -> Result<NewActivity, AppError> {
     let tz = tz_of(&actor.time_zone);
     let mut check = Check::new();
     let type_id = parse_id(
@@ -588,11 +584,7 @@ pub async fn form_to_new(
 }
 
 /// Reads the edit form: every field is set (an empty outcome clears it).
-pub async fn form_to_patch(
-    _db: &impl ConnectionTrait,
-    actor: &Actor,
-    form: ActivityForm,
-) -> Result<ActivityPatch, AppError> {
+pub fn form_to_patch(actor: &Actor, form: ActivityForm) -> Result<ActivityPatch, AppError> {
     let tz = tz_of(&actor.time_zone);
     let mut check = Check::new();
     let patch = ActivityPatch {
