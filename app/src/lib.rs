@@ -12,6 +12,7 @@ mod home;
 pub mod leads;
 pub mod live;
 pub mod pipelines;
+pub mod prospecting;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -76,6 +77,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/feed") view=activities::FeedPage ssr=SsrMode::Async />
                     <Route path=path!("/activities") view=activities::MyActivitiesPage ssr=SsrMode::Async />
                     <Route path=path!("/leads/:id") view=leads::LeadPage ssr=SsrMode::Async />
+                    <Route path=path!("/lists") view=prospecting::ListsPage ssr=SsrMode::Async />
+                    <Route path=path!("/lists/:id") view=prospecting::ListPage ssr=SsrMode::Async />
+                    <Route path=path!("/prospects/:id") view=prospecting::ProspectPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/scripts") view=prospecting::ScriptsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

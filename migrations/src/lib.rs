@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_foundation;
 mod m20261127_000002_create_pipelines_and_leads;
 mod m20261127_000003_create_activities;
+mod m20261127_000004_create_prospecting;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_foundation::Migration),
             Box::new(m20261127_000002_create_pipelines_and_leads::Migration),
             Box::new(m20261127_000003_create_activities::Migration),
+            Box::new(m20261127_000004_create_prospecting::Migration),
         ]
     }
 }

@@ -75,6 +75,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<Option<String>, Bo
     }
     txn.commit().await?;
     seed_pipelines(db).await?;
+    seed_prospecting(db).await?;
     let mut logins = String::from("Demo workspace created. Log in with any of these (password: ");
     logins.push_str(DEMO_PASSWORD);
     logins.push_str("):\n");
@@ -284,6 +285,233 @@ async fn seed_pipelines(db: &DatabaseConnection) -> Result<(), BoxError> {
             .await?;
     }
     txn.commit().await?;
+    Ok(())
+}
+
+const FIRST_NAMES: [&str; 12] = [
+    "Ada", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kim", "Lea",
+];
+const LAST_NAMES: [&str; 10] = [
+    "Martin", "Dubois", "Smith", "Garcia", "Rossi", "Novak", "Khan", "Berg", "Silva", "Moreau",
+];
+const CITIES: [&str; 8] = [
+    "Paris",
+    "Lyon",
+    "Lille",
+    "Nantes",
+    "Bordeaux",
+    "Brussels",
+    "Geneva",
+    "Marseille",
+];
+
+/// Two prospecting lists worked by the prospecting reps with a qualification script: calls,
+/// answers, qualifying calls, and some conversions into leads.
+async fn seed_prospecting(db: &DatabaseConnection) -> Result<(), BoxError> {
+    use app::prospecting::api::QuestionForm;
+    use app::server::prospecting::{self, Conversion, NewColumn};
+    use app::server::scripts::{self, Subject};
+    let err = |e: app::error::AppError| -> BoxError { format!("{e:?}").into() };
+    let bus = EventBus::new();
+    let people = users::list(db).await.map_err(err)?;
+    let actor_of = |email: &str| {
+        people
+            .iter()
+            .find(|u| u.email == email)
+            .map(|u| app::server::Actor {
+                id: u.id,
+                role: u.role,
+                name: u.name.clone(),
+                time_zone: u.time_zone.clone(),
+            })
+    };
+    let manager = actor_of("manager@demo.test").ok_or("no manager")?;
+    let reps: Vec<app::server::Actor> = ["rep1@demo.test", "rep2@demo.test", "rep3@demo.test"]
+        .iter()
+        .filter_map(|e| actor_of(e))
+        .collect();
+    let question = |kind: &str, prompt: &str, options: &[&str], required: bool| QuestionForm {
+        id: None,
+        kind: kind.into(),
+        prompt: prompt.into(),
+        options: options.iter().map(|o| o.to_string()).collect(),
+        required,
+    };
+    let script = scripts::save(
+        db,
+        None,
+        "Qualification",
+        vec![
+            question("text", "Who decides on the purchase?", &[], true),
+            question(
+                "single",
+                "Budget this quarter?",
+                &["Yes", "No", "Not sure"],
+                true,
+            ),
+            question(
+                "multiple",
+                "What matters most?",
+                &["Reports", "Mobile app", "API", "Price"],
+                false,
+            ),
+            question("text", "Current tool", &[], false),
+        ],
+    )
+    .await
+    .map_err(err)?;
+    let kinds = Kinds::read(db).await?;
+    let mut dice = Dice(42);
+    let now = Utc::now();
+    for (name, rows) in [("Trade show 2026", 300), ("Cold outbound Q4", 240)] {
+        let columns = [
+            "Company:company",
+            "Name:person",
+            "Phone:phone",
+            "Email:email",
+            "City",
+        ]
+        .iter()
+        .map(|l| NewColumn::from_line(l))
+        .collect();
+        let list = prospecting::create_list(db, &manager, name, columns)
+            .await
+            .map_err(err)?;
+        prospecting::update_list(
+            db,
+            &manager,
+            list.id,
+            app::prospecting::api::ListSettings {
+                script_id: Some(Some(script.id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+        let ids: Vec<String> = list.columns.iter().map(|c| c.id.to_string()).collect();
+        for n in 0..rows {
+            let first = FIRST_NAMES[dice.roll(12) as usize];
+            let last = LAST_NAMES[dice.roll(10) as usize];
+            let company = format!(
+                "{} {}",
+                COMPANIES[dice.roll(24) as usize],
+                ["Labs", "Group", "SAS", "GmbH", "Ltd", "& Co"][dice.roll(6) as usize]
+            );
+            let cells = [
+                company.clone(),
+                format!("{first} {last}"),
+                format!(
+                    "+33 1 {:02} {:02} {:02} {:02}",
+                    dice.roll(100),
+                    dice.roll(100),
+                    dice.roll(100),
+                    n % 100
+                ),
+                format!(
+                    "{}.{}@{}.test",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    company.split(' ').next().unwrap_or("firm").to_lowercase()
+                ),
+                CITIES[dice.roll(8) as usize].to_string(),
+            ];
+            let rep = (dice.roll(10) < 8).then(|| &reps[dice.roll(reps.len() as u64) as usize]);
+            let row = prospecting::add_prospect(
+                db,
+                &bus,
+                &manager,
+                list.id,
+                ids.iter().cloned().zip(cells).collect(),
+                rep.map(|r| r.id),
+            )
+            .await
+            .map_err(err)?;
+            let Some(rep) = rep else { continue };
+            // Six in ten assigned rows were called, some several times.
+            if dice.roll(10) >= 6 {
+                continue;
+            }
+            let calls = 1 + dice.roll(3);
+            let mut answered = false;
+            for _ in 0..calls {
+                let picked = dice.roll(2) == 0;
+                answered |= picked;
+                if let Some((type_id, outcome_id)) =
+                    kinds.pick("Call", Some(if picked { "Answered" } else { "Unanswered" }))
+                {
+                    let when = now - Duration::minutes(10 + dice.roll(60 * 24 * 30) as i64);
+                    activity::Entity::insert(activity::ActiveModel {
+                        type_id: Set(type_id),
+                        outcome_id: Set(outcome_id),
+                        user_id: Set(rep.id),
+                        lead_id: Set(None),
+                        prospect_id: Set(Some(row.id)),
+                        note: Set(String::new()),
+                        occurred_at: Set(when),
+                        created_at: Set(when),
+                        updated_at: Set(when),
+                        updated_by: Set(rep.id),
+                        ..Default::default()
+                    })
+                    .exec(db)
+                    .await?;
+                }
+            }
+            if answered {
+                // The script, then the qualifying call.
+                let budget = ["Yes", "No", "Not sure"][dice.roll(3) as usize];
+                let answers = [
+                    vec![["The CEO", "The IT lead", "A purchasing committee"]
+                        [dice.roll(3) as usize]
+                        .to_string()],
+                    vec![budget.to_string()],
+                    vec![
+                        "Reports".to_string(),
+                        ["API", "Price", "Mobile app"][dice.roll(3) as usize].to_string(),
+                    ],
+                ];
+                for (q, value) in script.questions.iter().zip(answers) {
+                    scripts::save_answer(db, rep, Subject::Prospect(row.id), q.id, value)
+                        .await
+                        .map_err(err)?;
+                }
+                let fit = match (budget, dice.roll(3)) {
+                    ("Yes", 0 | 1) => "Top fit",
+                    ("No", _) => "Bad fit",
+                    _ => "Good fit",
+                };
+                if let Some((type_id, outcome_id)) = kinds.pick("Qualifying call", Some(fit)) {
+                    activities::log(
+                        db,
+                        &bus,
+                        rep,
+                        activities::NewActivity {
+                            type_id: Some(type_id),
+                            outcome_id,
+                            prospect_id: Some(row.id),
+                            note: format!("Budget: {budget}."),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .map_err(err)?;
+                }
+                if fit == "Top fit" {
+                    prospecting::convert(db, &bus, rep, row.id, Conversion::default())
+                        .await
+                        .map_err(err)?;
+                } else if fit == "Bad fit" {
+                    prospecting::disqualify(db, &bus, rep, row.id, "No budget this year")
+                        .await
+                        .map_err(err)?;
+                }
+            } else {
+                prospecting::refresh_summary(db, row.id)
+                    .await
+                    .map_err(err)?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -186,7 +186,8 @@ pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, 
             })
             .await
     });
-    tokio::spawn(housekeeping(db));
+    tokio::spawn(housekeeping(db.clone()));
+    tokio::spawn(recover_imports(db, bus.clone()));
     Ok(Running {
         addr,
         bus,
@@ -204,6 +205,20 @@ async fn housekeeping(db: DatabaseConnection) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "session clean-up failed"),
+        }
+    }
+}
+
+/// Imports left behind by a stopped server (this one before a restart, or another node) are
+/// undone: checked at start and every minute.
+async fn recover_imports(db: DatabaseConnection, bus: EventBus) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        match app::server::imports::recover(&db, &bus).await {
+            Ok(n) if n > 0 => tracing::warn!(undone = n, "imports of a stopped server undone"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(?error, "import recovery failed"),
         }
     }
 }

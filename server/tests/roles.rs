@@ -251,6 +251,107 @@ fn server_fns() -> Vec<Case> {
             vec![("filter[user]", ""), ("before", "")],
             users,
         ),
+        ("prospecting_lists", vec![("archived", "false")], users),
+        (
+            "create_prospecting_list",
+            vec![("name", "Matrix list"), ("columns", "Company")],
+            [401, 403, 200, 200],
+        ),
+        (
+            "update_prospecting_list",
+            vec![("json", r#"{"id":999999,"settings":{}}"#)],
+            [401, 403, 404, 404],
+        ),
+        (
+            "list_page",
+            vec![("json", r#"{"id":999999,"query":{}}"#)],
+            [401, 404, 404, 404],
+        ),
+        (
+            "list_rows",
+            vec![("json", r#"{"id":999999,"query":{}}"#)],
+            [401, 404, 404, 404],
+        ),
+        (
+            "set_cell",
+            vec![("id", "999999"), ("column_id", "1"), ("value", "x")],
+            [401, 404, 404, 404],
+        ),
+        (
+            "add_prospect",
+            vec![("json", r#"{"list_id":999999,"cells":{}}"#)],
+            [401, 403, 404, 404],
+        ),
+        (
+            "assign_prospects",
+            vec![("json", r#"{"ids":[],"user_id":null}"#)],
+            [401, 403, 200, 200],
+        ),
+        (
+            "delete_prospects",
+            vec![("json", r#"{"ids":[]}"#)],
+            [401, 403, 200, 200],
+        ),
+        (
+            "preview_import",
+            vec![("list_id", "999999"), ("sample", "a,b"), ("delimiter", "")],
+            [401, 403, 404, 404],
+        ),
+        (
+            "import_status",
+            vec![("id", "999999")],
+            [401, 403, 404, 404],
+        ),
+        (
+            "decide_import",
+            vec![("id", "999999"), ("decision", "cancel")],
+            [401, 403, 404, 404],
+        ),
+        (
+            "prospect_detail",
+            vec![("id", "999999")],
+            [401, 404, 404, 404],
+        ),
+        (
+            "convert_prospect",
+            vec![
+                ("id", "999999"),
+                ("form[title]", ""),
+                ("form[step_id]", ""),
+                ("form[amount]", ""),
+                ("form[owner_id]", ""),
+            ],
+            [401, 404, 404, 404],
+        ),
+        (
+            "disqualify_prospect",
+            vec![("id", "999999"), ("reason", "No budget")],
+            [401, 404, 404, 404],
+        ),
+        (
+            "save_answer",
+            vec![(
+                "json",
+                r#"{"prospect_id":999999,"lead_id":null,"question_id":1,"value":[]}"#,
+            )],
+            [401, 404, 404, 404],
+        ),
+        (
+            "lead_answers",
+            vec![("lead_id", "999999")],
+            [401, 404, 404, 404],
+        ),
+        ("list_scripts", vec![], users),
+        (
+            "save_script",
+            vec![("json", r#"{"id":999999,"name":"X","questions":[]}"#)],
+            [401, 403, 403, 404],
+        ),
+        (
+            "delete_script",
+            vec![("id", "999999")],
+            [401, 403, 403, 404],
+        ),
         ("logout", vec![], everyone),
     ]
 }
@@ -285,7 +386,17 @@ async fn every_server_function_checks_the_role(app: &TestApp) {
                 MANAGER => app.logged_in("manager").await.0,
                 _ => app.logged_in("admin").await.0,
             };
-            let response = app.call(&client, endpoint, &form).await;
+            // Server functions taking structured arguments read JSON.
+            let response = match form.as_slice() {
+                [("json", body)] => client
+                    .post(format!("{}/api/{endpoint}", app.url))
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .unwrap(),
+                _ => app.call(&client, endpoint, &form).await,
+            };
             let status = response.status().as_u16();
             let body = response.text().await.unwrap();
             assert_eq!(
@@ -371,6 +482,53 @@ async fn every_api_route_checks_the_token_and_role(app: &TestApp) {
             [401, 422, 422, 422],
         ),
         ("GET", "/activities/999999", None, [401, 404, 404, 404]),
+        ("GET", "/prospecting-lists", None, [401, 200, 200, 200]),
+        (
+            "POST",
+            "/prospecting-lists",
+            Some(serde_json::json!({"name": "Api list", "columns": [{"name": "Company"}]})),
+            [401, 403, 201, 201],
+        ),
+        (
+            "PATCH",
+            "/prospecting-lists/999999",
+            Some(serde_json::json!({"name": "X"})),
+            [401, 403, 404, 404],
+        ),
+        (
+            "GET",
+            "/prospecting-lists/999999/prospects",
+            None,
+            [401, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/prospecting-lists/999999/import",
+            Some(serde_json::json!({})),
+            [401, 403, 404, 404],
+        ),
+        ("GET", "/imports/999999", None, [401, 403, 404, 404]),
+        ("GET", "/prospects/999999", None, [401, 404, 404, 404]),
+        (
+            "POST",
+            "/prospects/999999/convert",
+            Some(serde_json::json!({})),
+            [401, 404, 404, 404],
+        ),
+        (
+            "GET",
+            "/prospects/999999/answers",
+            None,
+            [401, 404, 404, 404],
+        ),
+        ("GET", "/scripts", None, [401, 200, 200, 200]),
+        (
+            "POST",
+            "/scripts",
+            Some(serde_json::json!({"name": "Api script", "questions": []})),
+            [401, 403, 403, 201],
+        ),
+        ("DELETE", "/scripts/999999", None, [401, 403, 403, 404]),
         ("DELETE", "/activities/999999", None, [401, 404, 404, 404]),
     ];
     for (method, path, body, expected) in routes {

@@ -78,6 +78,8 @@ pub struct ActivityForm {
     pub type_id: String,
     pub outcome_id: String,
     pub lead_id: String,
+    /// Instead of a lead: a prospect.
+    pub prospect_id: String,
     pub note: String,
     /// `YYYY-MM-DDTHH:MM` in the user's time zone; empty is now.
     pub occurred: String,

@@ -12,15 +12,19 @@ use super::view::{ActivityIcon, ActivityLine};
 use crate::components::form::{field_error, form_error, FormMessage};
 use crate::leads::api::HistoryView;
 
-/// The form that logs an activity on lead `lead_id`.
+/// The form that logs an activity on a lead or a prospect; `preselect` picks a type at first
+/// (e.g. a qualifying call at the end of a scripted call).
 #[component]
 pub fn LogActivityForm(
-    lead_id: i32,
+    lead_id: Option<i32>,
+    prospect_id: Option<i32>,
     types: Vec<ActivityTypeView>,
     refresh: RwSignal<u32>,
+    #[prop(default = None)] preselect: Option<i32>,
+    #[prop(default = "Log an activity")] title: &'static str,
 ) -> impl IntoView {
     let log = ServerAction::<LogActivity>::new();
-    let chosen = RwSignal::new(None::<i32>);
+    let chosen = RwSignal::new(preselect);
     let outcome = RwSignal::new(None::<i32>);
     let form = NodeRef::<html::Form>::new();
     // Only active types are offered; the page read them with the lead (no resource of its
@@ -34,7 +38,7 @@ pub fn LogActivityForm(
             if let Some(form) = form.get_untracked() {
                 form.reset();
             }
-            chosen.set(None);
+            chosen.set(preselect);
             outcome.set(None);
             refresh.update(|n| *n += 1);
         }
@@ -76,10 +80,11 @@ pub fn LogActivityForm(
     };
     view! {
         <section class="card log-activity">
-            <h2>"Log an activity"</h2>
+            <h2>{title}</h2>
             <ActionForm action=log node_ref=form attr:class="grid-form">
                 <FormMessage error=form_error(log) />
-                <input type="hidden" name="activity[lead_id]" value=lead_id />
+                <input type="hidden" name="activity[lead_id]" value=lead_id.map(|i| i.to_string()).unwrap_or_default() />
+                <input type="hidden" name="activity[prospect_id]" value=prospect_id.map(|i| i.to_string()).unwrap_or_default() />
                 <input type="hidden" name="activity[type_id]" prop:value=move || chosen.get().map(|i| i.to_string()).unwrap_or_default() />
                 <input type="hidden" name="activity[outcome_id]" prop:value=move || outcome.get().map(|i| i.to_string()).unwrap_or_default() />
                 <div class="field wide-field" class:invalid=move || field_error(log, "type_id").get().is_some()>
@@ -154,14 +159,16 @@ pub fn LogActivityForm(
                     <input id="activity-when" type="datetime-local" name="activity[occurred]" />
                     {move || field_error(log, "occurred_at").get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
-                <div class="field" class:invalid=move || field_error(log, "next_action").get().is_some()>
-                    <label for="activity-next">"Next action (optional)"</label>
-                    <input id="activity-next" type="datetime-local" name="activity[next_action]" />
-                    {move || field_error(log, "next_action").get().map(|m| view! { <p class="field-error">{m}</p> })}
-                </div>
-                {move || field_error(log, "lead_id").get().map(|m| view! { <p class="form-error">{m}</p> })}
+                {lead_id.is_some().then(|| view! {
+                    <div class="field" class:invalid=move || field_error(log, "next_action").get().is_some()>
+                        <label for="activity-next">"Next action (optional)"</label>
+                        <input id="activity-next" type="datetime-local" name="activity[next_action]" />
+                        {move || field_error(log, "next_action").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                    </div>
+                })}
+                {move || field_error(log, "lead_id").get().or_else(|| field_error(log, "prospect_id").get()).map(|m| view! { <p class="form-error">{m}</p> })}
                 <div class="form-actions">
-                    <button type="submit" class="button primary" disabled=move || log.pending().get()>"Log activity"</button>
+                    <button type="submit" class="button primary" disabled=move || log.pending().get()>{if preselect.is_some() { "Finish the call" } else { "Log activity" }}</button>
                     <Show when=move || matches!(log.value().get(), Some(Ok(_)))>
                         <span class="ok" role="status">"Logged."</span>
                     </Show>

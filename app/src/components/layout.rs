@@ -56,7 +56,9 @@ pub fn TopBar() -> impl IntoView {
                                     <A href="/board">"Board"</A>
                                     <A href="/feed">"Feed"</A>
                                     <A href="/activities">"My activities"</A>
+                                    <A href="/lists">"Lists"</A>
                                     <Show when=move || is_admin>
+                                        <A href="/admin/scripts">"Scripts"</A>
                                         <A href="/admin/pipelines">"Pipelines"</A>
                                         <A href="/admin/activity-types">"Activity types"</A>
                                         <A href="/admin/users">"Users"</A>

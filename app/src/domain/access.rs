@@ -59,10 +59,17 @@ pub enum Action {
     LogActivities,
     /// Create, edit, reorder, deactivate and delete activity types and outcomes.
     ManageActivityTypes,
+    /// Work prospects: see one's rows, edit their cells, log calls, answer scripts, convert
+    /// and disqualify. Which rows: `domain::prospecting::may_work_prospect`.
+    WorkProspects,
+    /// Create, import, assign, edit and archive prospecting lists.
+    ManageLists,
+    /// Write sales scripts and attach them to lists and pipelines.
+    ManageScripts,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewTeam,
         Action::ManageOwnAccount,
         Action::ManageUsers,
@@ -71,14 +78,22 @@ impl Action {
         Action::ManagePipelines,
         Action::LogActivities,
         Action::ManageActivityTypes,
+        Action::WorkProspects,
+        Action::ManageLists,
+        Action::ManageScripts,
     ];
 }
 
 /// Whether `role` may perform `action`.
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
-        Action::ViewTeam | Action::ManageOwnAccount | Action::LogActivities => true,
+        Action::ViewTeam
+        | Action::ManageOwnAccount
+        | Action::LogActivities
+        | Action::WorkProspects => true,
+        Action::ManageLists => matches!(role, Role::Admin | Role::Manager),
         Action::ManageUsers
+        | Action::ManageScripts
         | Action::ManageSegments
         | Action::ManageWorkspace
         | Action::ManagePipelines
@@ -106,7 +121,11 @@ mod tests {
             assert!(!allows(role, Action::ManagePipelines));
             assert!(allows(role, Action::LogActivities));
             assert!(!allows(role, Action::ManageActivityTypes));
+            assert!(allows(role, Action::WorkProspects));
+            assert!(!allows(role, Action::ManageScripts));
         }
+        assert!(allows(Role::Manager, Action::ManageLists));
+        assert!(!allows(Role::Member, Action::ManageLists));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod access;
 pub mod activity;
 pub mod lead;
 pub mod money;
+pub mod prospecting;
 pub mod throttle;
 pub mod validate;
 

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
 
@@ -234,7 +235,8 @@ fn ExistingLead(id: i32) -> impl IntoView {
             let activities = lead_activities(id).await?;
             let types = list_activity_types().await?;
             let choices = Choices::load().await?;
-            Ok::<_, AppError>((lead, history, activities, types, choices))
+            let answers = crate::prospecting::api::lead_answers(id).await?;
+            Ok::<_, AppError>((lead, history, activities, types, choices, answers))
         },
     );
     use_live_events(move |event| {
@@ -246,7 +248,7 @@ fn ExistingLead(id: i32) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match lead.await {
-                    Ok((lead, history, activities, types, choices)) => view! { <LeadDetails lead history activities types choices refresh /> }.into_any(),
+                    Ok((lead, history, activities, types, choices, answers)) => view! { <LeadDetails lead history activities types choices answers refresh /> }.into_any(),
                     Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -261,6 +263,7 @@ fn LeadDetails(
     activities: Vec<ActivityView>,
     types: Vec<ActivityTypeView>,
     choices: Choices,
+    answers: Vec<crate::prospecting::api::AnswerView>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
     let update = ServerAction::<UpdateLead>::new();
@@ -332,8 +335,12 @@ fn LeadDetails(
             </section>
         </Show>
         <Show when=move || can_edit>
-            <LogActivityForm lead_id=id types=form_types.clone() refresh />
+            <LogActivityForm lead_id=Some(id) prospect_id=None types=form_types.clone() refresh />
         </Show>
+        {lead.origin_prospect_id.map(|p| view! {
+            <p class="muted">"From a prospecting list: "<A href=format!("/prospects/{p}")>"the prospect"</A></p>
+        })}
+        {(!answers.is_empty()).then(|| view! { <crate::prospecting::AnswerList answers /> })}
         <Timeline activities history types refresh />
         <section class="card">
             <h2>"Details"</h2>

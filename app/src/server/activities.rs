@@ -56,6 +56,8 @@ pub struct NewActivity {
     pub type_id: Option<i32>,
     pub outcome_id: Option<i32>,
     pub lead_id: Option<i32>,
+    /// Instead of a lead: a prospect of a prospecting list.
+    pub prospect_id: Option<i32>,
     pub user_id: Option<i32>,
     pub note: String,
     pub occurred_at: Option<DateTime<Utc>>,
@@ -78,6 +80,7 @@ pub struct ActivityFilter {
     pub type_id: Option<i32>,
     pub outcome_id: Option<i32>,
     pub lead_id: Option<i32>,
+    pub prospect_id: Option<i32>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
 }
@@ -574,6 +577,12 @@ pub fn form_to_new(actor: &Actor, form: ActivityForm) -> Result<NewActivity, App
             "Choose an outcome.",
         ),
         lead_id: parse_id(&mut check, "lead_id", &form.lead_id, "Choose a lead."),
+        prospect_id: parse_id(
+            &mut check,
+            "prospect_id",
+            &form.prospect_id,
+            "Choose a prospect.",
+        ),
         user_id: None,
         note: form.note,
         occurred_at: parse_time(&mut check, "occurred_at", &form.occurred, tz),
@@ -685,6 +694,99 @@ async fn lead_titles(
         .into_iter()
         .map(|l| (l.id, l))
         .collect())
+}
+
+/// What each activity is about, by activity id: its lead's title, else its prospect's label.
+async fn titles(
+    db: &impl ConnectionTrait,
+    rows: &[activity::Model],
+) -> Result<HashMap<i32, String>, AppError> {
+    let leads = lead_titles(db, rows.iter().filter_map(|a| a.lead_id)).await?;
+    let prospects = super::prospecting::labels(
+        db,
+        rows.iter()
+            .filter(|a| a.lead_id.is_none())
+            .filter_map(|a| a.prospect_id),
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|a| {
+            let title = match (a.lead_id, a.prospect_id) {
+                (Some(lead), _) => leads.get(&lead).map(|l| l.title.clone()),
+                (None, Some(p)) => prospects.get(&p).cloned(),
+                _ => None,
+            };
+            (a.id, title.unwrap_or_default())
+        })
+        .collect())
+}
+
+/// What a new activity is about: a lead the actor may work, or a prospect (once converted,
+/// its lead); with the title it shows under.
+type Subject = (Option<lead::Model>, Option<i32>, String);
+
+async fn subject(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    check: &mut Check,
+    lead_id: Option<i32>,
+    prospect_id: Option<i32>,
+) -> Result<Option<Subject>, AppError> {
+    let lead_id = match (lead_id, prospect_id) {
+        (Some(_), Some(_)) => {
+            check.fail("lead_id", "Log on a lead or on a prospect, not both.");
+            return Ok(None);
+        }
+        (None, None) => {
+            check.fail("lead_id", "Choose the lead this activity was about.");
+            return Ok(None);
+        }
+        (None, Some(id)) => {
+            match super::prospecting::workable(db, actor, id).await {
+                Ok((row, _)) if row.lead_id.is_none() => {
+                    let label = super::prospecting::label(db, &row).await?;
+                    return Ok(Some((None, Some(id), label)));
+                }
+                // Converted: the work goes on the lead now.
+                Ok((row, _)) => row.lead_id,
+                Err(AppError::Forbidden) => {
+                    check.fail(
+                        "prospect_id",
+                        "This prospect is assigned to someone else: ask a manager.",
+                    );
+                    return Ok(None);
+                }
+                Err(AppError::NotFound) => {
+                    check.fail("prospect_id", "This prospect does not exist.");
+                    return Ok(None);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        (Some(id), None) => Some(id),
+    };
+    let Some(id) = lead_id else { return Ok(None) };
+    Ok(match lead::Entity::find_by_id(id).one(db).await? {
+        Some(l) if may_edit_lead(actor.role, actor.id, l.owner_id) => {
+            let title = l.title.clone();
+            Some((Some(l), None, title))
+        }
+        Some(_) => {
+            check.fail(
+                "lead_id",
+                "You can log activities on your own leads only: ask the owner or a manager.",
+            );
+            None
+        }
+        None => {
+            check.fail(
+                "lead_id",
+                "This lead does not exist (it may have been deleted).",
+            );
+            None
+        }
+    })
 }
 
 /// How an activity looks to `viewer` (`None`: to everyone, as the live feed sends it).
@@ -804,36 +906,19 @@ pub async fn log(
         checked_type(&mut check, &catalog, type_id, None);
         outcome_id = checked_outcome(&mut check, &catalog, type_id, new.outcome_id, None);
     }
-    let lead = match new.lead_id {
-        None => {
-            check.fail("lead_id", "Choose the lead this activity was about.");
-            None
-        }
-        Some(id) => match lead::Entity::find_by_id(id).one(db).await? {
-            Some(l) if may_edit_lead(actor.role, actor.id, l.owner_id) => Some(l),
-            Some(_) => {
-                check.fail(
-                    "lead_id",
-                    "You can log activities on your own leads only: ask the owner or a manager.",
-                );
-                None
-            }
-            None => {
-                check.fail(
-                    "lead_id",
-                    "This lead does not exist (it may have been deleted).",
-                );
-                None
-            }
-        },
-    };
+    let subject = subject(db, actor, &mut check, new.lead_id, new.prospect_id).await?;
     let occurred_at = new.occurred_at.unwrap_or(now);
     check.take("occurred_at", check_occurred_at(occurred_at, now));
     let note = check
         .take("note", parse_note(&new.note))
         .unwrap_or_default();
     check.finish()?;
-    let lead = lead.ok_or(AppError::Internal)?;
+    let (lead, prospect_id, title) = subject.ok_or(AppError::Internal)?;
+    let lead_id = lead.as_ref().map(|l| l.id);
+    let next_action = match (lead, new.next_action_at) {
+        (Some(lead), Some(at)) => Some((lead, at)),
+        _ => None,
+    };
 
     let tz = tz_of(&actor.time_zone);
     let row = activity::Model {
@@ -841,8 +926,8 @@ pub async fn log(
         type_id,
         outcome_id,
         user_id,
-        lead_id: Some(lead.id),
-        prospect_id: None,
+        lead_id,
+        prospect_id,
         note,
         occurred_at,
         created_at: now,
@@ -854,20 +939,13 @@ pub async fn log(
             row.clone(),
             &catalog,
             user_name.clone(),
-            lead.title.clone(),
+            title.clone(),
             Some((actor, tz)),
             now,
         ),
-        shared: view_of(
-            row.clone(),
-            &catalog,
-            user_name,
-            lead.title.clone(),
-            None,
-            now,
-        ),
+        shared: view_of(row.clone(), &catalog, user_name, title, None, now),
         row,
-        next_action: new.next_action_at.map(|at| (lead, at)),
+        next_action,
     };
     // Concurrent loggers share transactions: whoever gets the write turn writes every activity
     // queued so far, in one transaction (one commit for many), and answers each.
@@ -968,6 +1046,9 @@ async fn write_one(
     let inserted = model.insert(txn).await?;
     view.id = inserted.id;
     shared.id = inserted.id;
+    if let Some(prospect) = row.prospect_id {
+        super::prospecting::refresh_summary(txn, prospect).await?;
+    }
     let mut published = Vec::with_capacity(2);
     published.push(events::record(txn, "activity.created", activity_event(&view, shared)).await?);
     if let Some((lead, next)) = next_action {
@@ -1069,15 +1150,14 @@ pub async fn update(
     let mut model = activity::ActiveModel::from(row.clone()).reset_all();
     model.id = sea_orm::ActiveValue::Unchanged(id);
     let model = model.update(&txn).await?;
+    if let Some(prospect) = model.prospect_id {
+        super::prospecting::refresh_summary(&txn, prospect).await?;
+    }
     let names = people(&txn).await?;
-    let title = match model.lead_id {
-        Some(lead_id) => lead::Entity::find_by_id(lead_id)
-            .one(&txn)
-            .await?
-            .map(|l| l.title)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let title = titles(&txn, std::slice::from_ref(&model))
+        .await?
+        .remove(&model.id)
+        .unwrap_or_default();
     let user_name = names
         .get(&model.user_id)
         .map(|p| p.name.clone())
@@ -1109,6 +1189,9 @@ pub async fn delete(
     let txn = super::writing(db).await?;
     let existing = find_changeable(&txn, actor, id, now).await?;
     activity::Entity::delete_by_id(id).exec(&txn).await?;
+    if let Some(prospect) = existing.prospect_id {
+        super::prospecting::refresh_summary(&txn, prospect).await?;
+    }
     let event = events::record(
         &txn,
         "activity.deleted",
@@ -1133,7 +1216,7 @@ async fn views(
 ) -> Result<Vec<ActivityView>, AppError> {
     let catalog = catalog(db).await?;
     let names = people(db).await?;
-    let leads = lead_titles(db, rows.iter().filter_map(|a| a.lead_id)).await?;
+    let mut titles = titles(db, &rows).await?;
     let tz = tz_of(&actor.time_zone);
     let now = Utc::now();
     Ok(rows
@@ -1143,11 +1226,7 @@ async fn views(
                 .get(&a.user_id)
                 .map(|p| p.name.clone())
                 .unwrap_or_default();
-            let title = a
-                .lead_id
-                .and_then(|id| leads.get(&id))
-                .map(|l| l.title.clone())
-                .unwrap_or_default();
+            let title = titles.remove(&a.id).unwrap_or_default();
             view_of(a, &catalog, user_name, title, Some((actor, tz)), now)
         })
         .collect())
@@ -1185,6 +1264,9 @@ pub async fn list(
     }
     if let Some(id) = filter.lead_id {
         condition = condition.add(activity::Column::LeadId.eq(id));
+    }
+    if let Some(id) = filter.prospect_id {
+        condition = condition.add(activity::Column::ProspectId.eq(id));
     }
     if let Some(from) = filter.from {
         condition = condition.add(activity::Column::OccurredAt.gte(from));
@@ -1385,22 +1467,11 @@ pub async fn feed(
     };
 
     let catalog = catalog(db).await?;
-    let leads = lead_titles(
-        db,
-        activity_rows
-            .iter()
-            .filter_map(|a| a.lead_id)
-            .chain(history_rows.iter().map(|h| h.lead_id)),
-    )
-    .await?;
+    let leads = lead_titles(db, history_rows.iter().map(|h| h.lead_id)).await?;
+    let mut activity_titles = titles(db, &activity_rows).await?;
     let tz = tz_of(&actor.time_zone);
     let now = Utc::now();
     let name_of = |id: i32| names.get(&id).map(|p| p.name.clone()).unwrap_or_default();
-    let title_of = |id: Option<i32>| {
-        id.and_then(|id| leads.get(&id))
-            .map(|l| l.title.clone())
-            .unwrap_or_default()
-    };
     let mut items: Vec<(FeedOrder, FeedItem)> = Vec::new();
     for a in activity_rows {
         let key = (a.created_at, 1, a.id);
@@ -1408,7 +1479,7 @@ pub async fn feed(
             a.clone(),
             &catalog,
             name_of(a.user_id),
-            title_of(a.lead_id),
+            activity_titles.remove(&a.id).unwrap_or_default(),
             Some((actor, tz)),
             now,
         );

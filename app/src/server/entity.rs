@@ -137,6 +137,8 @@ pub mod pipeline {
         pub position: i32,
         pub is_default: bool,
         pub created_at: DateTimeUtc,
+        /// The sales script offered on its leads' calls.
+        pub script_id: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -310,6 +312,196 @@ pub mod activity {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub updated_by: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod prospecting_list {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "prospecting_lists")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub name: String,
+        pub owner_id: i32,
+        pub pipeline_id: Option<i32>,
+        pub step_id: Option<i32>,
+        pub script_id: Option<i32>,
+        pub show_unassigned: bool,
+        pub archived: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod list_column {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "list_columns")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub list_id: i32,
+        pub name: String,
+        pub kind: String,
+        pub position: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod prospect {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "prospects")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub list_id: i32,
+        /// JSON object: column id → text.
+        pub cells: String,
+        pub assigned_to: Option<i32>,
+        pub status: String,
+        pub disqualify_reason: Option<String>,
+        pub lead_id: Option<i32>,
+        pub activity_count: i32,
+        pub last_activity_at: Option<DateTimeUtc>,
+        pub last_activity_type_id: Option<i32>,
+        pub import_id: Option<i32>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod import {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "imports")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub list_id: i32,
+        pub user_id: i32,
+        pub status: String,
+        pub good_rows_only: bool,
+        pub delimiter: String,
+        /// JSON: the mapping as sent.
+        pub mapping: String,
+        pub total_bytes: i64,
+        pub read_bytes: i64,
+        pub rows_ok: i64,
+        pub rows_bad: i64,
+        pub message: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod import_error {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "import_errors")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub import_id: i32,
+        pub line: i64,
+        pub reason: String,
+        pub raw: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod script {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "scripts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub name: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod script_question {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "script_questions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub script_id: i32,
+        pub position: i32,
+        pub kind: String,
+        pub prompt: String,
+        /// JSON array of the choices.
+        pub options: String,
+        pub required: bool,
+        pub retired: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod script_answer {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "script_answers")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub question_id: i32,
+        pub prospect_id: Option<i32>,
+        pub lead_id: Option<i32>,
+        /// JSON: a string, or an array of strings for multiple choice.
+        pub value: String,
+        pub updated_by: i32,
+        pub updated_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -414,20 +414,34 @@ pub async fn create(
 ) -> Result<LeadView, AppError> {
     let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
-    let row = candidate(&txn, actor, None, patch).await?;
+    let (created, event) = insert(&txn, actor, patch, None).await?;
+    txn.commit().await?;
+    bus.publish([event]);
+    get(db, actor, created.id).await
+}
+
+/// Inserts a lead with its history entry and event, in `txn`; `origin` is the prospecting list
+/// and prospect it comes from.
+pub(crate) async fn insert(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    patch: LeadPatch,
+    origin: Option<(i32, i32)>,
+) -> Result<(lead::Model, crate::live::LiveEvent), AppError> {
+    let mut row = candidate(txn, actor, None, patch).await?;
+    row.origin_list_id = origin.map(|o| o.0);
+    row.origin_prospect_id = origin.map(|o| o.1);
     let mut model: lead::ActiveModel = row.into();
     model.id = sea_orm::ActiveValue::NotSet;
-    let created = model.insert(&txn).await?;
+    let created = model.insert(txn).await?;
     let mut data = event_data(&created, None);
-    if let Some(entry) = write_history(&txn, actor, None, &created).await? {
+    if let Some(entry) = write_history(txn, actor, None, &created).await? {
         let item =
             super::activities::lead_item(entry, "lead_created", actor, &created, now_of(&created));
         data["feed"] = serde_json::to_value(item).unwrap_or_default();
     }
-    let event = events::record(&txn, "lead.created", data).await?;
-    txn.commit().await?;
-    bus.publish([event]);
-    get(db, actor, created.id).await
+    let event = events::record(txn, "lead.created", data).await?;
+    Ok((created, event))
 }
 
 async fn conflict(db: &impl ConnectionTrait, id: i32) -> Result<AppError, AppError> {
@@ -527,6 +541,8 @@ pub async fn delete(
         .filter(lead_history::Column::LeadId.eq(id))
         .exec(&txn)
         .await?;
+    // What was done on the prospect it came from stays with the prospect.
+    super::prospecting::detach_lead(&txn, id).await?;
     super::entity::activity::Entity::delete_many()
         .filter(super::entity::activity::Column::LeadId.eq(id))
         .exec(&txn)

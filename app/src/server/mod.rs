@@ -3,9 +3,12 @@
 pub mod activities;
 pub mod entity;
 pub mod events;
+pub mod imports;
 pub mod leads;
 pub mod passwords;
 pub mod pipelines;
+pub mod prospecting;
+pub mod scripts;
 pub mod segments;
 pub mod session_store;
 pub mod tokens;

@@ -41,7 +41,7 @@ pub struct OutcomeBody {
     pub position: Option<i32>,
 }
 
-/// A new activity, on a lead.
+/// A new activity, on a lead or on a prospect (give one of `lead_id`, `prospect_id`).
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct NewActivityBody {
@@ -49,6 +49,9 @@ pub struct NewActivityBody {
     /// One of the type's outcomes.
     pub outcome_id: Option<i32>,
     pub lead_id: Option<i32>,
+    /// Instead of `lead_id`: a prospect of a prospecting list (a converted one logs on its
+    /// lead).
+    pub prospect_id: Option<i32>,
     /// Managers and admins may log for someone else (default: the token's user).
     pub user_id: Option<i32>,
     /// At most 10,000 characters.
@@ -81,6 +84,7 @@ pub struct ActivityQuery {
     pub type_id: Option<i32>,
     pub outcome_id: Option<i32>,
     pub lead_id: Option<i32>,
+    pub prospect_id: Option<i32>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub limit: Option<u64>,
@@ -235,6 +239,7 @@ pub async fn list(
         type_id: query.type_id,
         outcome_id: query.outcome_id,
         lead_id: query.lead_id,
+        prospect_id: query.prospect_id,
         from: rfc3339(&mut check, "from", query.from.as_deref()),
         to: rfc3339(&mut check, "to", query.to.as_deref()),
     };
@@ -250,7 +255,7 @@ pub async fn list(
     }))
 }
 
-/// Logs an activity on a lead.
+/// Logs an activity on a lead or a prospect.
 #[utoipa::path(post, path = "/api/v1/activities", tag = "activities", request_body = NewActivityBody,
     responses((status = 201, body = ActivityView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -267,6 +272,7 @@ pub async fn create(
         type_id: body.type_id,
         outcome_id: body.outcome_id,
         lead_id: body.lead_id,
+        prospect_id: body.prospect_id,
         user_id: body.user_id,
         note: body.note.unwrap_or_default(),
         occurred_at,

@@ -6,6 +6,7 @@
 mod activities;
 mod leads;
 mod pipelines;
+mod prospecting;
 mod segments;
 mod users;
 
@@ -77,6 +78,49 @@ pub fn router() -> Router<AppState> {
                 .patch(activities::update)
                 .delete(activities::delete),
         )
+        .route(
+            "/prospecting-lists",
+            get(prospecting::lists).post(prospecting::create_list),
+        )
+        .route(
+            "/prospecting-lists/{id}",
+            get(prospecting::get_list)
+                .patch(prospecting::update_list)
+                .delete(prospecting::archive_list),
+        )
+        .route(
+            "/prospecting-lists/{id}/prospects",
+            get(prospecting::rows).post(prospecting::add_prospect),
+        )
+        .route(
+            "/prospecting-lists/{id}/import",
+            post(prospecting::import).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/imports/{id}", get(prospecting::get_import))
+        .route("/imports/{id}/errors.csv", get(prospecting::import_errors))
+        .route("/imports/{id}/{decision}", post(prospecting::decide_import))
+        .route(
+            "/prospects/{id}",
+            get(prospecting::get_prospect)
+                .patch(prospecting::update_prospect)
+                .delete(prospecting::delete_prospect),
+        )
+        .route("/prospects/{id}/convert", post(prospecting::convert))
+        .route("/prospects/{id}/disqualify", post(prospecting::disqualify))
+        .route(
+            "/prospects/{id}/answers",
+            get(prospecting::answers).put(prospecting::put_answers),
+        )
+        .route(
+            "/scripts",
+            get(prospecting::list_scripts).post(prospecting::create_script),
+        )
+        .route(
+            "/scripts/{id}",
+            get(prospecting::get_script)
+                .put(prospecting::update_script)
+                .delete(prospecting::delete_script),
+        )
         .route("/events", get(crate::live::api_events))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
@@ -93,6 +137,14 @@ pub fn router() -> Router<AppState> {
         activities::delete_type, activities::create_outcome, activities::update_outcome,
         activities::delete_outcome, activities::list, activities::create, activities::get,
         activities::update, activities::delete,
+        prospecting::lists, prospecting::create_list, prospecting::get_list,
+        prospecting::update_list, prospecting::archive_list, prospecting::rows,
+        prospecting::add_prospect, prospecting::get_prospect, prospecting::update_prospect,
+        prospecting::delete_prospect, prospecting::convert, prospecting::disqualify,
+        prospecting::answers, prospecting::put_answers, prospecting::list_scripts,
+        prospecting::create_script, prospecting::get_script, prospecting::update_script,
+        prospecting::delete_script, prospecting::import, prospecting::get_import,
+        prospecting::import_errors, prospecting::decide_import,
         crate::live::api_events
     ),
     components(schemas(
@@ -104,7 +156,18 @@ pub fn router() -> Router<AppState> {
         app::domain::lead::LeadStatus, leads::LeadUpdate, leads::LeadPage,
         app::activities::api::ActivityTypeView, app::activities::api::OutcomeView,
         app::activities::api::ActivityView, activities::TypeBody, activities::OutcomeBody,
-        activities::NewActivityBody, activities::ActivityPatchBody, activities::ActivityListPage
+        activities::NewActivityBody, activities::ActivityPatchBody, activities::ActivityListPage,
+        app::prospecting::api::ListView, app::prospecting::api::ColumnView,
+        app::prospecting::api::ProspectView, app::prospecting::api::ProspectPage,
+        app::prospecting::api::ImportView, app::prospecting::api::ImportErrorView,
+        app::prospecting::api::ScriptView, app::prospecting::api::QuestionView,
+        app::prospecting::api::QuestionForm, app::prospecting::api::AnswerView,
+        app::prospecting::api::ListSettings, app::domain::prospecting::ColumnKind,
+        app::domain::prospecting::ProspectStatus, app::domain::prospecting::QuestionKind,
+        app::domain::prospecting::Target,
+        prospecting::ColumnBody, prospecting::NewListBody, prospecting::ProspectBody,
+        prospecting::ConvertBody, prospecting::DisqualifyBody, prospecting::AnswerBody,
+        prospecting::ScriptBody, prospecting::Decision
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -200,10 +263,12 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            return session_user(parts, state).await;
+        };
+        let token = header
+            .to_str()
+            .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(ApiError(AppError::Unauthorized))?;
@@ -218,6 +283,35 @@ impl FromRequestParts<AppState> for ApiUser {
             name: user.name,
             time_zone: user.time_zone,
         }))
+    }
+}
+
+/// The app in the browser calls the API with its session cookie. Besides the cookie being
+/// SameSite, writes must carry `X-Requested-With` (a header no cross-site form can set).
+async fn session_user(parts: &mut Parts, state: &AppState) -> Result<ApiUser, ApiError> {
+    let safe = matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if !safe && !parts.headers.contains_key("x-requested-with") {
+        return Err(ApiError(AppError::Unauthorized));
+    }
+    let session = tower_sessions::Session::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError(AppError::Unauthorized))?;
+    let id: Option<i32> = session
+        .get(app::server::SESSION_USER_KEY)
+        .await
+        .map_err(|_| ApiError(AppError::Internal))?;
+    let id = id.ok_or(ApiError(AppError::Unauthorized))?;
+    match app::server::users::find(&state.db, id).await? {
+        Some(user) if user.active => Ok(ApiUser(Actor {
+            id: user.id,
+            role: app::domain::Role::parse(&user.role).map_err(|_| ApiError(AppError::Internal))?,
+            name: user.name,
+            time_zone: user.time_zone,
+        })),
+        _ => Err(ApiError(AppError::Unauthorized)),
     }
 }
 
