@@ -115,7 +115,6 @@ enum ScriptAnswers {
 #[derive(DeriveIden)]
 enum Pipelines {
     Table,
-    Id,
     ScriptId,
 }
 
