@@ -27,7 +27,7 @@ test('import with a bad row, assign, call with the script, convert, find the lea
   const m = manager.page;
 
   // A new list, from the lists page.
-  await m.getByLabel('Name').fill(`Show leads ${stamp}`);
+  await m.getByLabel('Name', { exact: true }).fill(`Show leads ${stamp}`);
   await m.getByRole('button', { name: 'Create list' }).click();
   await m.getByRole('heading', { name: `Show leads ${stamp}` }).waitFor({ timeout: 10000 }).catch(failWith(m));
   await m.waitForSelector('body[data-hydrated="true"]');
