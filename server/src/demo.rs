@@ -4,7 +4,7 @@ use app::server::entity::{activity, lead, lead_history};
 use app::server::events::EventBus;
 use app::server::{activities, pipelines, segments, users, workspace};
 use chrono::{Duration, Utc};
-use sea_orm::{DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use crate::BoxError;
 
@@ -497,9 +497,19 @@ async fn seed_prospecting(db: &DatabaseConnection) -> Result<(), BoxError> {
                     .map_err(err)?;
                 }
                 if fit == "Top fit" {
-                    prospecting::convert(db, &bus, rep, row.id, Conversion::default())
+                    let lead = prospecting::convert(db, &bus, rep, row.id, Conversion::default())
                         .await
                         .map_err(err)?;
+                    // A top fit gets a meeting planned within the week.
+                    let next = now + Duration::hours(2 + dice.roll(24 * 6) as i64);
+                    lead::Entity::update_many()
+                        .col_expr(
+                            lead::Column::NextActionAt,
+                            sea_orm::sea_query::Expr::value(next),
+                        )
+                        .filter(lead::Column::Id.eq(lead.id))
+                        .exec(db)
+                        .await?;
                 } else if fit == "Bad fit" {
                     prospecting::disqualify(db, &bus, rep, row.id, "No budget this year")
                         .await
