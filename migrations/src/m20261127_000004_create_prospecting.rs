@@ -369,15 +369,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The list page reads a list's visible rows in id order and counts them (members:
+        // theirs and the unassigned ones) from this one index, without touching the rows.
         for (name, cols) in [
             (
-                "idx_prospects_list",
-                vec![Prospects::ListId.into_iden(), Prospects::Id.into_iden()],
-            ),
-            (
-                "idx_prospects_assigned",
+                "idx_prospects_visible",
                 vec![
                     Prospects::ListId.into_iden(),
+                    Prospects::ImportId.into_iden(),
+                    Prospects::Id.into_iden(),
                     Prospects::AssignedTo.into_iden(),
                 ],
             ),

@@ -357,6 +357,7 @@ async fn seed_prospecting(db: &DatabaseConnection) -> Result<(), BoxError> {
             ),
             question("text", "Current tool", &[], false),
         ],
+        None,
     )
     .await
     .map_err(err)?;

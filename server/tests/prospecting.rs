@@ -416,6 +416,38 @@ async fn conversion_keeps_history_origin_and_answers(app: &TestApp) {
     .collect();
     assert_eq!(on_lead.len(), 2);
     assert_eq!(on_lead[0]["value"], json!(["The CEO"]));
+    // Calls on the lead use the list's script, unless its pipeline has one.
+    let script_of = |lead: i64| {
+        let db = app.db.clone();
+        async move {
+            app::server::scripts::for_lead(&db, lead as i32)
+                .await
+                .unwrap()
+                .map(|s| s.name)
+        }
+    };
+    assert_eq!(script_of(lead_id).await.as_deref(), Some("Qualification"));
+    let pipeline_id = lead["pipeline_id"].as_i64().unwrap();
+    let closing = admin
+        .ok(
+            "POST",
+            "/scripts",
+            Some(json!({"name": "Closing call", "questions": [
+                {"kind": "text", "prompt": "Next step?"}
+            ], "pipeline_ids": [pipeline_id]})),
+        )
+        .await;
+    assert_eq!(closing["pipeline_ids"], json!([pipeline_id]));
+    assert_eq!(script_of(lead_id).await.as_deref(), Some("Closing call"));
+    let detached = admin
+        .ok(
+            "PUT",
+            &format!("/scripts/{}", closing["id"]),
+            Some(json!({"name": "Closing call", "questions": closing["questions"], "pipeline_ids": []})),
+        )
+        .await;
+    assert_eq!(detached["pipeline_ids"], json!([]));
+    assert_eq!(script_of(lead_id).await.as_deref(), Some("Qualification"));
     // An activity logged on the converted prospect goes to its lead.
     let later = member
         .ok(

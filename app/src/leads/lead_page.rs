@@ -263,7 +263,7 @@ fn LeadDetails(
     activities: Vec<ActivityView>,
     types: Vec<ActivityTypeView>,
     choices: Choices,
-    answers: Vec<crate::prospecting::api::AnswerView>,
+    answers: crate::prospecting::api::LeadCall,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
     let update = ServerAction::<UpdateLead>::new();
@@ -340,7 +340,26 @@ fn LeadDetails(
         {lead.origin_prospect_id.map(|p| view! {
             <p class="muted">"From a prospecting list: "<A href=format!("/prospects/{p}")>"the prospect"</A></p>
         })}
-        {(!answers.is_empty()).then(|| view! { <crate::prospecting::AnswerList answers /> })}
+        {
+            let crate::prospecting::api::LeadCall { script, answers } = answers;
+            let calling = RwSignal::new(false);
+            view! {
+                {script.map(|script| {
+                    let given = answers.clone();
+                    view! {
+                        <div class="form-actions">
+                            <button class="button secondary" on:click=move |_| calling.update(|c| *c = !*c)>
+                                {move || if calling.get() { "Hide the script" } else { "Call with script" }}
+                            </button>
+                        </div>
+                        <Show when=move || calling.get()>
+                            <crate::prospecting::CallScript script=script.clone() answers=given.clone() prospect=None lead=Some(id) />
+                        </Show>
+                    }
+                })}
+                {(!answers.is_empty()).then(|| view! { <crate::prospecting::AnswerList answers /> })}
+            }
+        }
         <Timeline activities history types refresh />
         <section class="card">
             <h2>"Details"</h2>

@@ -91,8 +91,10 @@ pub struct RowQuery {
 pub struct ProspectPage {
     pub items: Vec<ProspectView>,
     pub offset: u64,
-    /// Rows matching the filters.
+    /// Rows matching the filters (with filters, counted up to 10,000).
     pub total: u64,
+    /// `total` is a lower bound: more rows match.
+    pub more: bool,
 }
 
 /// The list page: the list, a page of rows, who rows can be assigned to, the viewer's rights.
@@ -158,6 +160,8 @@ pub struct Preview {
     pub rows: Vec<Vec<String>>,
     /// The suggested target of each header.
     pub mapping: Vec<Target>,
+    /// The list's columns, which a CSV column may go into.
+    pub columns: Vec<(i32, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +184,8 @@ pub struct ScriptView {
     pub questions: Vec<QuestionView>,
     /// Lists and pipelines using it.
     pub used_by: Vec<String>,
+    /// The pipelines whose leads are called with it.
+    pub pipeline_ids: Vec<i32>,
 }
 
 /// A question of a script as an admin edits it: an empty id adds it.
@@ -550,13 +556,14 @@ pub async fn save_script(
     id: Option<i32>,
     name: String,
     questions: Vec<QuestionForm>,
+    pipeline_ids: Option<Vec<i32>>,
 ) -> Result<ScriptView, AppError> {
     use crate::domain::Action;
     use crate::server::{authorize, respond, scripts, state};
     respond(
         async {
             authorize(Action::ManageScripts).await?;
-            scripts::save(&state()?.db, id, &name, questions).await
+            scripts::save(&state()?.db, id, &name, questions, pipeline_ids).await
         }
         .await,
     )
@@ -575,9 +582,16 @@ pub async fn delete_script(id: i32) -> Result<(), AppError> {
     )
 }
 
-/// The script answers on a lead (given during calls on it or on the prospect it came from).
+/// A lead's call script (its pipeline's, else its list's) and the answers given on it or on
+/// the prospect it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadCall {
+    pub script: Option<ScriptView>,
+    pub answers: Vec<AnswerView>,
+}
+
 #[server(endpoint = "lead_answers")]
-pub async fn lead_answers(lead_id: i32) -> Result<Vec<AnswerView>, AppError> {
+pub async fn lead_answers(lead_id: i32) -> Result<LeadCall, AppError> {
     use crate::domain::Action;
     use crate::server::scripts::{self, Subject};
     use crate::server::{authorize, respond, state};
@@ -586,7 +600,10 @@ pub async fn lead_answers(lead_id: i32) -> Result<Vec<AnswerView>, AppError> {
             let actor = authorize(Action::LogActivities).await?;
             let db = &state()?.db;
             crate::server::leads::get(db, &actor, lead_id).await?;
-            scripts::answers(db, &actor, Subject::Lead(lead_id)).await
+            Ok(LeadCall {
+                script: scripts::for_lead(db, lead_id).await?,
+                answers: scripts::answers(db, &actor, Subject::Lead(lead_id)).await?,
+            })
         }
         .await,
     )

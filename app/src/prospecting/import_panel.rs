@@ -212,7 +212,7 @@ fn MappingStep(
                 <thead>
                     <tr>{preview.headers.iter().map(|h| view! { <th>{h.clone()}</th> }).collect_view()}</tr>
                     <tr>
-                        {preview.headers.iter().enumerate().map(|(i, h)| view! { <th><TargetPicker index=i header=h.clone() mapping /></th> }).collect_view()}
+                        {preview.headers.iter().enumerate().map(|(i, h)| view! { <th><TargetPicker index=i header=h.clone() columns=preview.columns.clone() mapping /></th> }).collect_view()}
                     </tr>
                 </thead>
                 <tbody>
@@ -232,9 +232,13 @@ fn MappingStep(
 /// Where one CSV column goes: skipped, a column of the list (as suggested), or a new column of
 /// a kind.
 #[component]
-fn TargetPicker(index: usize, header: String, mapping: RwSignal<Vec<Target>>) -> impl IntoView {
+fn TargetPicker(
+    index: usize,
+    header: String,
+    columns: Vec<(i32, String)>,
+    mapping: RwSignal<Vec<Target>>,
+) -> impl IntoView {
     let current = mapping.with_untracked(|m| m.get(index).cloned().unwrap_or(Target::Skip));
-    let suggested = current.clone();
     let value_of = |t: &Target| match t {
         Target::Skip => "skip".to_string(),
         Target::Column(id) => format!("col:{id}"),
@@ -242,10 +246,6 @@ fn TargetPicker(index: usize, header: String, mapping: RwSignal<Vec<Target>>) ->
     };
     let selected = value_of(&current);
     let label = format!("Import \"{header}\" as");
-    let existing = match &suggested {
-        Target::Column(id) => Some(*id),
-        _ => None,
-    };
     view! {
         <select aria-label=label on:change=move |ev| {
             let value = event_target_value(&ev);
@@ -259,7 +259,11 @@ fn TargetPicker(index: usize, header: String, mapping: RwSignal<Vec<Target>>) ->
             mapping.update(|m| if let Some(slot) = m.get_mut(index) { *slot = target; });
         }>
             <option value="skip" selected=selected == "skip">"Skip"</option>
-            {existing.map(|id| view! { <option value=format!("col:{id}") selected=true>"Its list column"</option> })}
+            {columns.iter().map(|(id, name)| {
+                let value = format!("col:{id}");
+                let is = selected == value;
+                view! { <option value=value selected=is>{format!("Into {name}")}</option> }
+            }).collect_view()}
             {ColumnKind::ALL.iter().map(|k| {
                 let value = format!("new:{}", k.as_str());
                 let is = selected == value;

@@ -15,6 +15,7 @@ use super::api::{
 };
 use super::import_panel::ImportPanel;
 use crate::components::layout::RequireUser;
+use crate::domain::money::thousands;
 use crate::domain::prospecting::ProspectStatus;
 use crate::error::AppError;
 use crate::pipelines::api::list_pipelines;
@@ -128,14 +129,16 @@ fn SheetView(
     });
     let total = page.total;
     let offset = page.offset;
+    let more = page.more;
     let showing = if total == 0 {
         "No rows".to_string()
     } else {
         format!(
-            "Rows {}–{} of {}",
-            offset + 1,
-            (offset + page.items.len() as u64).min(total),
-            total
+            "Rows {}–{} of {}{}",
+            thousands(offset + 1),
+            thousands(offset + page.items.len() as u64),
+            thousands(total),
+            if more { "+" } else { "" }
         )
     };
     let people_for_assign = people.clone();
@@ -236,7 +239,7 @@ fn SheetView(
         </div>
         <div class="pager">
             <button class="button secondary small" disabled=offset == 0 on:click=move |_| query.update(|q| q.offset = q.offset.saturating_sub(ROWS))>"Previous"</button>
-            <button class="button secondary small" disabled=offset + ROWS >= total on:click=move |_| query.update(|q| q.offset += ROWS)>"Next"</button>
+            <button class="button secondary small" disabled=offset + ROWS >= total && !more on:click=move |_| query.update(|q| q.offset += ROWS)>"Next"</button>
         </div>
     }
 }

@@ -9,5 +9,5 @@ mod scripts_page;
 
 pub use list_page::ListPage;
 pub use lists_page::ListsPage;
-pub use prospect_page::{AnswerList, ProspectPage};
+pub use prospect_page::{AnswerList, CallScript, ProspectPage};
 pub use scripts_page::ScriptsPage;

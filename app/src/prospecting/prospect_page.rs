@@ -123,7 +123,7 @@ fn Details(detail: ProspectRecord, refresh: RwSignal<u32>) -> impl IntoView {
                     let answers = answers.clone();
                     view! {
                         <Show when=move || calling.get()>
-                            <CallScript script=script.clone() answers=answers.clone() prospect=id />
+                            <CallScript script=script.clone() answers=answers.clone() prospect=Some(id) lead=None />
                         </Show>
                     }
                 })}
@@ -169,8 +169,14 @@ pub fn AnswerList(answers: Vec<AnswerView>) -> impl IntoView {
     }
 }
 
+/// The questions of a call, answered about a prospect or a lead.
 #[component]
-fn CallScript(script: ScriptView, answers: Vec<AnswerView>, prospect: i32) -> impl IntoView {
+pub fn CallScript(
+    script: ScriptView,
+    answers: Vec<AnswerView>,
+    prospect: Option<i32>,
+    lead: Option<i32>,
+) -> impl IntoView {
     view! {
         <section class="card call-script" aria-label="Call script">
             <h2>{script.name.clone()}</h2>
@@ -178,7 +184,7 @@ fn CallScript(script: ScriptView, answers: Vec<AnswerView>, prospect: i32) -> im
             <ol class="questions">
                 {script.questions.into_iter().map(|q| {
                     let given = answers.iter().find(|a| a.question_id == q.id).map(|a| a.value.clone()).unwrap_or_default();
-                    view! { <Question question=q given prospect /> }
+                    view! { <Question question=q given prospect lead /> }
                 }).collect_view()}
             </ol>
         </section>
@@ -187,14 +193,19 @@ fn CallScript(script: ScriptView, answers: Vec<AnswerView>, prospect: i32) -> im
 
 /// One question: every change is saved, one request at a time, the latest value last.
 #[component]
-fn Question(question: QuestionView, given: Vec<String>, prospect: i32) -> impl IntoView {
+fn Question(
+    question: QuestionView,
+    given: Vec<String>,
+    prospect: Option<i32>,
+    lead: Option<i32>,
+) -> impl IntoView {
     let qid = question.id;
     let value = RwSignal::new(given);
     let queued = RwSignal::new(false);
     let saved = RwSignal::new(None::<Result<(), String>>);
     let save = Action::new(move |v: &Vec<String>| {
         let v = v.clone();
-        async move { save_answer(Some(prospect), None, qid, v).await }
+        async move { save_answer(prospect, lead, qid, v).await }
     });
     Effect::new(move || {
         if let Some(result) = save.value().get() {

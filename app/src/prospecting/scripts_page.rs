@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use super::api::{delete_script, list_scripts, save_script, QuestionForm, ScriptView};
 use crate::components::layout::RequireUser;
 use crate::domain::prospecting::QuestionKind;
+use crate::pipelines::api::list_pipelines;
 
 #[component]
 pub fn ScriptsPage() -> impl IntoView {
@@ -21,7 +22,18 @@ pub fn ScriptsPage() -> impl IntoView {
 #[component]
 fn Scripts() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let scripts = Resource::new(move || refresh.get(), |_| list_scripts());
+    let scripts = Resource::new(
+        move || refresh.get(),
+        |_| async move {
+            let scripts = list_scripts().await?;
+            let pipelines: Vec<(i32, String)> = list_pipelines()
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect();
+            Ok::<_, crate::error::AppError>((scripts, pipelines))
+        },
+    );
     view! {
         <h1>"Sales scripts"</h1>
         <p class="muted">"Attach a script to a prospecting list in its settings; reps see it when they call."</p>
@@ -29,9 +41,9 @@ fn Scripts() -> impl IntoView {
             {move || Suspend::new(async move {
                 match scripts.await {
                     Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
-                    Ok(scripts) => view! {
-                        {scripts.into_iter().map(|s| view! { <Editor script=Some(s) refresh /> }).collect_view()}
-                        <Editor script=None refresh />
+                    Ok((scripts, pipelines)) => view! {
+                        {scripts.into_iter().map(|s| view! { <Editor script=Some(s) pipelines=pipelines.clone() refresh /> }).collect_view()}
+                        <Editor script=None pipelines refresh />
                     }.into_any(),
                 }
             })}
@@ -51,7 +63,17 @@ struct Draft {
 }
 
 #[component]
-fn Editor(script: Option<ScriptView>, refresh: RwSignal<u32>) -> impl IntoView {
+fn Editor(
+    script: Option<ScriptView>,
+    pipelines: Vec<(i32, String)>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let attached = RwSignal::new(
+        script
+            .as_ref()
+            .map(|s| s.pipeline_ids.clone())
+            .unwrap_or_default(),
+    );
     let id = script.as_ref().map(|s| s.id);
     let used_by = script
         .as_ref()
@@ -94,7 +116,8 @@ fn Editor(script: Option<ScriptView>, refresh: RwSignal<u32>) -> impl IntoView {
             })
             .collect();
         let name = name.get_untracked();
-        async move { save_script(id, name, questions).await }
+        let pipeline_ids = Some(attached.get_untracked());
+        async move { save_script(id, name, questions, pipeline_ids).await }
     });
     let remove = Action::new(move |_: &()| async move {
         match id {
@@ -128,6 +151,20 @@ fn Editor(script: Option<ScriptView>, refresh: RwSignal<u32>) -> impl IntoView {
                     <DraftRow draft drafts prefix=prefix.clone() />
                 </For>
             </ol>
+            <fieldset class="attach">
+                <legend>"Also offered on the leads of"</legend>
+                {pipelines.into_iter().map(|(pid, pname)| view! {
+                    <label class="inline-check">
+                        <input type="checkbox"
+                            prop:checked=move || attached.with(|a| a.contains(&pid))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                attached.update(|a| { a.retain(|x| *x != pid); if on { a.push(pid); } });
+                            } />
+                        " "{pname}
+                    </label>
+                }).collect_view()}
+            </fieldset>
             <div class="form-actions">
                 <button class="button secondary small" on:click=move |_| {
                     let key = new_key();

@@ -191,6 +191,7 @@ pub async fn preview(
     Ok(Preview {
         delimiter: (delimiter as char).to_string(),
         mapping: guess_mapping(&headers, &existing),
+        columns: existing,
         headers,
         rows,
     })

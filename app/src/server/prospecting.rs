@@ -344,6 +344,10 @@ pub async fn update_list(
     get_list(db, actor, id).await
 }
 
+/// Matching rows counted for a filtered list beyond its first page (a full count of a filter
+/// over a million rows takes seconds).
+const COUNT_CAP: u64 = 10_000;
+
 /// The SQL of one cell of `prospects.cells` (the column id is a number, never user text).
 fn cell_expr(backend: DbBackend, column_id: i32) -> Expr {
     match backend {
@@ -419,6 +423,7 @@ pub async fn rows(
             .filter(|id| columns.iter().any(|c| c.id == *id))
     };
     let mut condition = visible(actor, &list);
+    let mut filtered = false;
     for (key, text) in &query.filters {
         let text = text.trim();
         if text.is_empty() {
@@ -428,6 +433,7 @@ pub async fn rows(
             "status" => {
                 if let Ok(status) = ProspectStatus::parse(text) {
                     condition = condition.add(prospect::Column::Status.eq(status.as_str()));
+                    filtered = true;
                 }
             }
             "assigned" => {
@@ -436,22 +442,35 @@ pub async fn rows(
                 } else if let Ok(id) = text.parse::<i32>() {
                     condition = condition.add(prospect::Column::AssignedTo.eq(id));
                 }
+                filtered = true;
             }
             key => {
                 if let Some(id) = known(key) {
-                    condition = condition.add(
-                        Expr::expr(Func::lower(cell_expr(backend, id))).like(like_pattern(text)),
-                    );
+                    // SQLite's LIKE ignores ASCII case by itself.
+                    let cell = match backend {
+                        DbBackend::Postgres => Expr::expr(Func::lower(cell_expr(backend, id))),
+                        _ => cell_expr(backend, id),
+                    };
+                    condition = condition.add(cell.like(like_pattern(text)));
+                    filtered = true;
                 }
             }
         }
     }
-    let total = prospect::Entity::find()
-        .filter(condition.clone())
-        .count(db)
-        .await?;
+    // Unfiltered, the count reads the index only. Filtered, a short first page is its own
+    // count; otherwise matches are counted up to a cap.
+    let exact = if filtered {
+        None
+    } else {
+        Some(
+            prospect::Entity::find()
+                .filter(condition.clone())
+                .count(db)
+                .await?,
+        )
+    };
     let order = if query.desc { Order::Desc } else { Order::Asc };
-    let mut select = prospect::Entity::find().filter(condition);
+    let mut select = prospect::Entity::find().filter(condition.clone());
     select = match query.sort.as_str() {
         "status" => select.order_by(prospect::Column::Status, order.clone()),
         "assigned" => select.order_by(prospect::Column::AssignedTo, order.clone()),
@@ -465,17 +484,40 @@ pub async fn rows(
             None => select,
         },
     };
-    let offset = std::cmp::Ord::min(query.offset, total.saturating_sub(1) / ROWS * ROWS);
+    let offset = match exact {
+        Some(total) => std::cmp::Ord::min(query.offset, total.saturating_sub(1) / ROWS * ROWS),
+        None => query.offset,
+    };
     let items = select
         .order_by(prospect::Column::Id, order)
         .offset(offset)
         .limit(ROWS)
         .all(db)
         .await?;
+    let (total, more) = match exact {
+        Some(total) => (total, false),
+        None if (items.len() as u64) < ROWS => (offset + items.len() as u64, false),
+        None => {
+            let counted = prospect::Entity::find()
+                .select_only()
+                .column(prospect::Column::Id)
+                .filter(condition)
+                .limit(COUNT_CAP + 1)
+                .into_tuple::<i32>()
+                .all(db)
+                .await?
+                .len() as u64;
+            (
+                Ord::max(Ord::min(counted, COUNT_CAP), offset + ROWS),
+                counted > COUNT_CAP,
+            )
+        }
+    };
     Ok(ProspectPage {
         items: views(db, actor, items, &columns).await?,
         offset,
         total,
+        more,
     })
 }
 

@@ -74,11 +74,20 @@ async fn view(db: &impl ConnectionTrait, model: script::Model) -> Result<ScriptV
             .into_iter()
             .map(|p| format!("Pipeline: {}", p.name)),
     );
+
+    let pipeline_ids = pipeline::Entity::find()
+        .filter(pipeline::Column::ScriptId.eq(model.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
     Ok(ScriptView {
         id: model.id,
         name: model.name,
         questions: questions.iter().map(question_view).collect(),
         used_by,
+        pipeline_ids,
     })
 }
 
@@ -110,14 +119,44 @@ async fn has_answers(db: &impl ConnectionTrait, question_id: i32) -> Result<bool
         > 0)
 }
 
+/// The script offered when calling a lead: its pipeline's, else its prospecting list's.
+pub async fn for_lead(
+    db: &impl ConnectionTrait,
+    lead_id: i32,
+) -> Result<Option<ScriptView>, AppError> {
+    let Some(lead) = super::entity::lead::Entity::find_by_id(lead_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let from_pipeline = pipeline::Entity::find_by_id(lead.pipeline_id)
+        .one(db)
+        .await?
+        .and_then(|p| p.script_id);
+    let from_list = match lead.origin_list_id {
+        Some(list) => prospecting_list::Entity::find_by_id(list)
+            .one(db)
+            .await?
+            .and_then(|l| l.script_id),
+        None => None,
+    };
+    match from_pipeline.or(from_list) {
+        Some(id) => Ok(Some(get(db, id).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Creates or replaces a script: its name and its questions in order. Questions left out are
 /// retired (or deleted when never answered); a changed question that has answers is retired
-/// and a new version takes its place.
+/// and a new version takes its place. `pipelines`, when given, are the pipelines whose leads
+/// are called with it (others using it let it go).
 pub async fn save(
     db: &DatabaseConnection,
     id: Option<i32>,
     name: &str,
     questions: Vec<QuestionForm>,
+    pipelines: Option<Vec<i32>>,
 ) -> Result<ScriptView, AppError> {
     let mut check = Check::new();
     let name = check.take("name", parse_title(name, "script"));
@@ -228,6 +267,21 @@ pub async fn save(
         }
         .insert(&txn)
         .await?;
+    }
+    if let Some(pipelines) = pipelines {
+        pipeline::Entity::update_many()
+            .col_expr(pipeline::Column::ScriptId, Expr::value(Option::<i32>::None))
+            .filter(pipeline::Column::ScriptId.eq(script_id))
+            .filter(pipeline::Column::Id.is_not_in(pipelines.clone()))
+            .exec(&txn)
+            .await?;
+        if !pipelines.is_empty() {
+            pipeline::Entity::update_many()
+                .col_expr(pipeline::Column::ScriptId, Expr::value(script_id))
+                .filter(pipeline::Column::Id.is_in(pipelines))
+                .exec(&txn)
+                .await?;
+        }
     }
     txn.commit().await?;
     get(db, script_id).await

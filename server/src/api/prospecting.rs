@@ -382,6 +382,8 @@ pub struct ScriptBody {
     /// answered gets a new id, its answers keep the old version), questions left out are
     /// retired.
     pub questions: Vec<QuestionForm>,
+    /// The pipelines whose leads are called with this script (absent: unchanged).
+    pub pipeline_ids: Option<Vec<i32>>,
 }
 
 #[utoipa::path(post, path = "/api/v1/scripts", tag = "prospecting", request_body = ScriptBody,
@@ -392,7 +394,14 @@ pub async fn create_script(
     ApiJson(body): ApiJson<ScriptBody>,
 ) -> ApiResult<(StatusCode, Json<ScriptView>)> {
     user.require(Action::ManageScripts)?;
-    let script = scripts::save(&state.db, None, &body.name, body.questions).await?;
+    let script = scripts::save(
+        &state.db,
+        None,
+        &body.name,
+        body.questions,
+        body.pipeline_ids,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(script)))
 }
 
@@ -417,7 +426,14 @@ pub async fn update_script(
 ) -> ApiResult<Json<ScriptView>> {
     user.require(Action::ManageScripts)?;
     Ok(Json(
-        scripts::save(&state.db, Some(id), &body.name, body.questions).await?,
+        scripts::save(
+            &state.db,
+            Some(id),
+            &body.name,
+            body.questions,
+            body.pipeline_ids,
+        )
+        .await?,
     ))
 }
 
