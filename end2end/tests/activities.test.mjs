@@ -2,18 +2,11 @@
 // type leaves the quick buttons and stays on the timeline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, open, logIn, watchErrors } from './harness.mjs';
+import { serverAndBrowser, open, openAs } from './harness.mjs';
 
 const env = serverAndBrowser();
 
-async function as(email, path, viewport = { width: 1280, height: 900 }) {
-  const context = await env.browser.newContext({ viewport });
-  const page = watchErrors(await context.newPage());
-  await logIn(page, env.server.url, email, 'cadence-demo');
-  await page.waitForURL(env.server.url + '/');
-  await open(page, env.server.url, path);
-  return { context, page };
-}
+const as = (email, path, viewport) => openAs(env, email, path, viewport);
 
 /// Opens the lead of the rep's newest activity, from My activities.
 async function openOwnLead(page) {

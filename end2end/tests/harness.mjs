@@ -71,6 +71,16 @@ export async function logIn(page, url, email, password) {
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
+/// A new browser context logged in as `email` (demo password), on `path`.
+export async function openAs(env, email, path, viewport = { width: 1280, height: 900 }) {
+  const context = await env.browser.newContext({ viewport });
+  const page = watchErrors(await context.newPage());
+  await logIn(page, env.server.url, email, 'cadence-demo');
+  await page.waitForURL(env.server.url + '/');
+  await open(page, env.server.url, path);
+  return { context, page };
+}
+
 /// Starts the server (with the demo workspace) and the browser before the file's tests and
 /// stops both after them; the returned object holds `server` and `browser`.
 export function serverAndBrowser() {

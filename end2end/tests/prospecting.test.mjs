@@ -3,18 +3,11 @@
 // prospect; the lead is on the board with the call on its timeline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, open, logIn, watchErrors } from './harness.mjs';
+import { serverAndBrowser, open, openAs } from './harness.mjs';
 
 const env = serverAndBrowser();
 
-async function as(email, path, viewport = { width: 1280, height: 900 }) {
-  const context = await env.browser.newContext({ viewport });
-  const page = watchErrors(await context.newPage());
-  await logIn(page, env.server.url, email, 'cadence-demo');
-  await page.waitForURL(env.server.url + '/');
-  await open(page, env.server.url, path);
-  return { context, page };
-}
+const as = (email, path, viewport) => openAs(env, email, path, viewport);
 
 function failWith(page) {
   return (e) => { throw new Error(`${e.message}\npage errors: ${page.errors.join('\n')}`); };

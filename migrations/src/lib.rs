@@ -2,6 +2,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261127_000001_create_foundation;
 mod m20261127_000002_create_pipelines_and_leads;
 mod m20261127_000003_create_activities;

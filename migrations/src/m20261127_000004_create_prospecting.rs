@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{at, big, fk, flag, id, index, int, int_null, long, text};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -128,76 +130,6 @@ enum Users {
 enum Leads {
     Table,
     Id,
-}
-
-fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-
-fn int<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).integer().not_null().to_owned()
-}
-
-fn int_null<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).integer().null().to_owned()
-}
-
-fn big<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .big_integer()
-        .not_null()
-        .default(0)
-        .to_owned()
-}
-
-fn text<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).string().not_null().to_owned()
-}
-
-fn long<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).text().not_null().default("").to_owned()
-}
-
-fn flag<T: IntoIden>(col: T, default: bool) -> ColumnDef {
-    ColumnDef::new(col)
-        .boolean()
-        .not_null()
-        .default(default)
-        .to_owned()
-}
-
-fn at<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn fk(
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-    cascade: bool,
-) -> ForeignKeyCreateStatement {
-    let mut key = ForeignKey::create();
-    key.from(from.0, from.1).to(to.0, to.1);
-    if cascade {
-        key.on_delete(ForeignKeyAction::Cascade);
-    }
-    key.to_owned()
-}
-
-fn index(name: &str, table: impl IntoIden, cols: Vec<DynIden>) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for col in cols {
-        index.col(col);
-    }
-    index.to_owned()
 }
 
 #[async_trait::async_trait]

@@ -11,17 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use app::server::{tokens, users};
-
-const CITIES: [&str; 8] = [
-    "Paris",
-    "Lyon",
-    "Lille",
-    "Nantes",
-    "Bordeaux",
-    "Brussels",
-    "Geneva",
-    "Marseille",
-];
+use server::demo::CITIES;
 
 fn percentile(samples: &mut [f64], p: f64) -> f64 {
     samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -40,6 +30,18 @@ fn peak_rss(pid: u32) -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 #[tokio::main]
@@ -142,15 +144,7 @@ async fn main() {
     let import_id = response["id"].as_i64().expect("an import id");
     let mut updates = 0;
     let status = loop {
-        let import: serde_json::Value = client
-            .get(api(&format!("/imports/{import_id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let import = get_json(&client, &api(&format!("/imports/{import_id}")), &token).await;
         updates += 1;
         let status = import["status"].as_str().unwrap_or_default().to_string();
         if !matches!(status.as_str(), "uploading" | "running" | "cancelling") {
@@ -171,15 +165,7 @@ async fn main() {
             let mut total = 0;
             for _ in 0..20 {
                 let t = Instant::now();
-                let page: serde_json::Value = client
-                    .get(&url)
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let page = get_json(&client, &url, &token).await;
                 samples.push(t.elapsed().as_secs_f64() * 1000.0);
                 total = page["total"].as_u64().unwrap_or(0);
             }
@@ -190,15 +176,12 @@ async fn main() {
             )
         }
     };
-    let list: serde_json::Value = client
-        .get(api(&format!("/prospecting-lists/{list_id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = get_json(
+        &client,
+        &api(&format!("/prospecting-lists/{list_id}")),
+        &token,
+    )
+    .await;
     let column = |name: &str| {
         list["columns"]
             .as_array()

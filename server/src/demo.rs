@@ -294,7 +294,8 @@ const FIRST_NAMES: [&str; 12] = [
 const LAST_NAMES: [&str; 10] = [
     "Martin", "Dubois", "Smith", "Garcia", "Rossi", "Novak", "Khan", "Berg", "Silva", "Moreau",
 ];
-const CITIES: [&str; 8] = [
+/// Cities of the demo's prospects (the import benchmark uses them too).
+pub const CITIES: [&str; 8] = [
     "Paris",
     "Lyon",
     "Lille",

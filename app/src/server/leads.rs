@@ -555,7 +555,7 @@ pub async fn delete(
     Ok(())
 }
 
-async fn names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, AppError> {
+pub(crate) async fn names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, AppError> {
     Ok(user::Entity::find()
         .select_only()
         .column(user::Column::Id)

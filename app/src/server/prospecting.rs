@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::entity::{activity, activity_type, list_column, prospect, prospecting_list, user};
 use super::events::EventBus;
-use super::leads::{short_local, tz_of};
+use super::leads::{names, short_local, tz_of};
 use super::Actor;
 use crate::domain::access::{allows, Action};
 use crate::domain::prospecting::{
@@ -116,18 +116,6 @@ async fn find_list(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-async fn names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, AppError> {
-    Ok(user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::Name)
-        .into_tuple::<(i32, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
 }
 
 async fn list_view(
