@@ -271,8 +271,9 @@ fn on_event(
 
 #[component]
 fn FeedRow(item: FeedItem) -> impl IntoView {
-    let lead = item.lead_id.map(|id| {
-        view! { <a href=format!("/leads/{id}")>{item.lead_title.clone()}</a> }
+    let prospect = item.activity.as_ref().and_then(|a| a.prospect_id);
+    let lead = super::view::subject_href(item.lead_id, prospect).map(|href| {
+        view! { <a href=href>{item.lead_title.clone()}</a> }
     });
     let (icon, what) = match (&item.activity, item.kind.as_str()) {
         (Some(a), _) => (

@@ -28,6 +28,15 @@ pub fn OutcomeBadge(name: Option<String>, colour: Option<String>) -> impl IntoVi
     })
 }
 
+/// Where what an activity was about lives: its lead, else its prospect.
+pub fn subject_href(lead_id: Option<i32>, prospect_id: Option<i32>) -> Option<String> {
+    match (lead_id, prospect_id) {
+        (Some(lead), _) => Some(format!("/leads/{lead}")),
+        (None, Some(prospect)) => Some(format!("/prospects/{prospect}")),
+        _ => None,
+    }
+}
+
 /// One activity: icon, type, outcome, lead, note, who and when.
 #[component]
 pub fn ActivityLine(
@@ -36,10 +45,12 @@ pub fn ActivityLine(
     #[prop(optional)] show_user: bool,
 ) -> impl IntoView {
     let a = activity;
-    let lead = (show_lead && a.lead_id.is_some()).then(|| {
-        let href = format!("/leads/{}", a.lead_id.unwrap_or_default());
-        view! { <span class="muted">" on "</span><a href=href>{a.lead_title.clone()}</a> }
-    });
+    let lead = show_lead
+        .then(|| subject_href(a.lead_id, a.prospect_id))
+        .flatten()
+        .map(|href| {
+            view! { <span class="muted">" on "</span><a href=href>{a.lead_title.clone()}</a> }
+        });
     let user = show_user.then(|| view! { <strong>{a.user_name.clone()}</strong>" " });
     let note = (!a.note.is_empty()).then(|| {
         let text: String = a.note.chars().take(280).collect();

@@ -439,7 +439,20 @@ pub async fn rows(
                         DbBackend::Postgres => Expr::expr(Func::lower(cell_expr(backend, id))),
                         _ => cell_expr(backend, id),
                     };
-                    condition = condition.add(cell.like(like_pattern(text)));
+                    let pattern = like_pattern(text);
+                    // A plain substring scan of the row's JSON first, which is far cheaper
+                    // than extracting the cell; the cell test then runs on the candidates only.
+                    // (Text that JSON escapes would not be found that way: then cells only.)
+                    if !text.contains(['"', '\\']) && !text.contains(char::is_control) {
+                        let raw = match backend {
+                            DbBackend::Postgres => {
+                                Expr::expr(Func::lower(Expr::col(prospect::Column::Cells)))
+                            }
+                            _ => Expr::col(prospect::Column::Cells),
+                        };
+                        condition = condition.add(raw.like(pattern.clone()));
+                    }
+                    condition = condition.add(cell.like(pattern));
                     filtered = true;
                 }
             }
