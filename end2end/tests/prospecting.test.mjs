@@ -36,8 +36,8 @@ test('import with a bad row, assign, call with the script, convert, find the lea
   const rejected = m.locator('.import-errors li');
   await rejected.first().waitFor({ timeout: 15000 }).catch(failWith(m));
   assert.match(await rejected.first().innerText(), /Line 3: Email: "not-an-email" is not an email address\./);
-  await m.getByText('1 rows were rejected: nothing is imported yet.').waitFor();
-  await m.getByRole('button', { name: 'Import the 2 good rows' }).click();
+  await m.getByText('Rejected: 1 row. Nothing is imported yet.').waitFor();
+  await m.getByRole('button', { name: 'Import the good rows (2 rows)' }).click();
   await m.getByText('Imported 2 rows (1 rejected).').waitFor({ timeout: 10000 }).catch(failWith(m));
   await m.getByRole('link', { name: company }).waitFor({ timeout: 10000 });
   assert.equal(await m.getByRole('link', { name: 'Broken Ltd' }).count(), 0);
@@ -52,7 +52,7 @@ test('import with a bad row, assign, call with the script, convert, find the lea
   await m.getByLabel(`Select ${company} · Peter Gibbons`).check();
   await m.getByLabel('Assign to').selectOption({ label: 'Riley Park' });
   await m.getByRole('button', { name: 'Assign', exact: true }).click();
-  await m.getByText('1 rows assigned.').waitFor({ timeout: 10000 }).catch(failWith(m));
+  await m.getByText('Assigned: 1 row.').waitFor({ timeout: 10000 }).catch(failWith(m));
   const listPath = new URL(m.url()).pathname;
 
   // Riley, on a phone, opens the row and calls with the script.

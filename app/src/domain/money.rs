@@ -95,6 +95,15 @@ pub fn thousands(n: u64) -> String {
     grouped
 }
 
+/// `1 row`, `2 rows`, `1,000 rows`.
+pub fn counted(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", thousands(n.unsigned_abs()))
+    }
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let units = self.0 / 100;

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::api::{decide_import, import_status, preview_import, ImportView, Preview};
+use crate::domain::money::counted;
 use crate::domain::prospecting::{ColumnKind, Target};
 
 /// Bytes of the file read for the preview.
@@ -285,8 +286,8 @@ fn Following(
         0.0
     };
     let counts = format!(
-        "{} rows read, {} rejected",
-        import.rows_ok + import.rows_bad,
+        "{} read, {} rejected",
+        counted(import.rows_ok + import.rows_bad, "row", "rows"),
         import.rows_bad
     );
     let (cancel, accept, discard) = (on_decide.clone(), on_decide.clone(), on_decide);
@@ -302,13 +303,13 @@ fn Following(
                     <button class="button secondary small" on:click=move |_| cancel((id, "cancel"))>"Cancel import"</button>
                 }.into_any(),
                 "review" => view! {
-                    <p class="form-error" role="alert">{format!("{} rows were rejected: nothing is imported yet.", import.rows_bad)}</p>
+                    <p class="form-error" role="alert">{format!("Rejected: {}. Nothing is imported yet.", counted(import.rows_bad, "row", "rows"))}</p>
                     <div class="form-actions">
-                        <button class="button primary" on:click=move |_| accept((id, "accept"))>{format!("Import the {good} good rows")}</button>
+                        <button class="button primary" on:click=move |_| accept((id, "accept"))>{format!("Import the good rows ({})", counted(good, "row", "rows"))}</button>
                         <button class="button secondary" on:click=move |_| discard((id, "discard"))>"Discard the import"</button>
                     </div>
                 }.into_any(),
-                "done" => view! { <p class="ok" role="status">{format!("Imported {} rows ({} rejected).", import.rows_ok, import.rows_bad)}</p> }.into_any(),
+                "done" => view! { <p class="ok" role="status">{format!("Imported {} ({} rejected).", counted(import.rows_ok, "row", "rows"), import.rows_bad)}</p> }.into_any(),
                 "cancelled" => view! { <p class="muted" role="status">{import.message.clone()}</p> }.into_any(),
                 _ => view! { <p class="form-error" role="alert">{format!("Import failed: {}", import.message)}</p> }.into_any(),
             }}

@@ -15,7 +15,7 @@ use super::api::{
 };
 use super::import_panel::ImportPanel;
 use crate::components::layout::RequireUser;
-use crate::domain::money::thousands;
+use crate::domain::money::{counted, thousands};
 use crate::domain::prospecting::ProspectStatus;
 use crate::error::AppError;
 use crate::pipelines::api::list_pipelines;
@@ -104,12 +104,12 @@ fn SheetView(
         let outcome = assign
             .value()
             .get()
-            .map(|r| r.map(|n| format!("{n} rows assigned.")))
+            .map(|r| r.map(|n| format!("Assigned: {}.", counted(n as i64, "row", "rows"))))
             .or_else(|| {
                 remove
                     .value()
                     .get()
-                    .map(|r| r.map(|n| format!("{n} rows deleted.")))
+                    .map(|r| r.map(|n| format!("Deleted: {}.", counted(n as i64, "row", "rows"))))
             })
             .or_else(|| {
                 add.value()

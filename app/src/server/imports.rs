@@ -672,7 +672,10 @@ async fn work(
             db,
             id,
             "review",
-            &format!("{rows_bad} rows were rejected; nothing is imported yet."),
+            &format!(
+                "Rejected: {}. Nothing is imported yet.",
+                crate::domain::money::counted(rows_bad, "row", "rows")
+            ),
         )
         .await?;
         return Ok(());
