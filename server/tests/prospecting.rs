@@ -708,3 +708,86 @@ async fn members_work_their_rows_only(app: &TestApp) {
     assert_eq!(staged, 3);
 }
 on_both_backends!(permissions, members_work_their_rows_only);
+
+async fn columns_are_added_renamed_and_removed(app: &TestApp) {
+    let manager = Api::new(app, "manager").await;
+    let member = Api::new(app, "member").await;
+    let (list_id, columns) = list(&manager, "Columns").await;
+    let city = manager
+        .ok(
+            "POST",
+            &format!("/prospecting-lists/{list_id}/columns"),
+            Some(json!({"name": "Town"})),
+        )
+        .await;
+    assert_eq!(city["kind"], "text");
+    let (status, body) = manager
+        .send(
+            "POST",
+            &format!("/prospecting-lists/{list_id}/columns"),
+            Some(json!({"name": "company"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let renamed = manager
+        .ok(
+            "PATCH",
+            &format!("/prospecting-lists/{list_id}/columns/{}", city["id"]),
+            Some(json!({"name": "City", "kind": "text"})),
+        )
+        .await;
+    assert_eq!(renamed["name"], "City");
+    let (status, _) = member
+        .send(
+            "POST",
+            &format!("/prospecting-lists/{list_id}/columns"),
+            Some(json!({"name": "Mine"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A new column takes cells at once; a removed one leaves the rows readable.
+    let row = manager
+        .ok(
+            "POST",
+            &format!("/prospecting-lists/{list_id}/prospects"),
+            Some(json!({"cells": {
+                columns["Company"].to_string(): "Initech",
+                city["id"].to_string(): "Austin",
+            }})),
+        )
+        .await;
+    assert_eq!(row["cells"][city["id"].to_string()], "Austin");
+    manager
+        .ok(
+            "DELETE",
+            &format!(
+                "/prospecting-lists/{list_id}/columns/{}",
+                columns["Company"]
+            ),
+            None,
+        )
+        .await;
+    let list = manager
+        .ok("GET", &format!("/prospecting-lists/{list_id}"), None)
+        .await;
+    let names: Vec<&str> = list["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Name", "Email", "City"]);
+    let seen = manager
+        .ok("GET", &format!("/prospects/{}", row["id"]), None)
+        .await;
+    assert_eq!(seen["label"], "Austin");
+    let (status, _) = manager
+        .send(
+            "DELETE",
+            &format!("/prospecting-lists/{list_id}/columns/999999"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+on_both_backends!(columns, columns_are_added_renamed_and_removed);

@@ -343,6 +343,21 @@ fn server_fns() -> Vec<Case> {
         ),
         ("list_scripts", vec![], users),
         (
+            "save_column",
+            vec![
+                ("list_id", "999999"),
+                ("id", ""),
+                ("name", "City"),
+                ("kind", "text"),
+            ],
+            [401, 403, 404, 404],
+        ),
+        (
+            "delete_column",
+            vec![("list_id", "999999"), ("id", "999999")],
+            [401, 403, 404, 404],
+        ),
+        (
             "save_script",
             vec![("json", r#"{"id":999999,"name":"X","questions":[]}"#)],
             [401, 403, 403, 404],

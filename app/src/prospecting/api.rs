@@ -321,6 +321,39 @@ pub async fn update_prospecting_list(
     )
 }
 
+/// Adds a column to a list (`id` empty) or renames / retypes one.
+#[server(endpoint = "save_column")]
+pub async fn save_column(
+    list_id: i32,
+    id: String,
+    name: String,
+    kind: String,
+) -> Result<ColumnView, AppError> {
+    use crate::domain::Action;
+    use crate::server::{authorize, prospecting, respond, state};
+    respond(
+        async {
+            let actor = authorize(Action::ManageLists).await?;
+            let id = crate::pipelines::api::parse_optional_id(&id, "id")?;
+            prospecting::save_column(&state()?.db, &actor, list_id, id, &name, &kind).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_column")]
+pub async fn delete_column(list_id: i32, id: i32) -> Result<(), AppError> {
+    use crate::domain::Action;
+    use crate::server::{authorize, prospecting, respond, state};
+    respond(
+        async {
+            let actor = authorize(Action::ManageLists).await?;
+            prospecting::delete_column(&state()?.db, &actor, list_id, id).await
+        }
+        .await,
+    )
+}
+
 /// The list page's data: the list and a page of its rows.
 #[server(endpoint = "list_page", input = Json)]
 pub async fn list_page(id: i32, query: RowQuery) -> Result<SheetData, AppError> {

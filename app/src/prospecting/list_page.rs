@@ -9,9 +9,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::api::{
-    add_prospect, assign_prospects, delete_prospects, list_page, list_scripts, set_cell,
-    update_prospecting_list, ColumnView, ListSettings, ProspectView, RowQuery,
-    SheetData as ListData, ROWS,
+    add_prospect, assign_prospects, delete_column, delete_prospects, list_page, list_scripts,
+    save_column, set_cell, update_prospecting_list, ColumnView, ListSettings, ProspectView,
+    RowQuery, SheetData as ListData, ROWS,
 };
 use super::import_panel::ImportPanel;
 use crate::components::layout::RequireUser;
@@ -484,6 +484,7 @@ fn Settings(
     };
     let list_script = list.script_id;
     let list_step = list.step_id;
+    let columns = list.columns.clone();
     view! {
         <details class="card list-settings">
             <summary>"List settings"</summary>
@@ -525,6 +526,66 @@ fn Settings(
                     })}
                 </div>
             </div>
+            <h3>"Columns"</h3>
+            <ul class="column-editors">
+                {columns.into_iter().map(|c| view! { <ColumnEditor list_id=id column=Some(c) refresh /> }).collect_view()}
+                <ColumnEditor list_id=id column=None refresh />
+            </ul>
         </details>
+    }
+}
+
+/// One column's name and kind (or a new column), saved on its own.
+#[component]
+fn ColumnEditor(list_id: i32, column: Option<ColumnView>, refresh: RwSignal<u32>) -> impl IntoView {
+    let id = column.as_ref().map(|c| c.id);
+    let name = RwSignal::new(column.as_ref().map(|c| c.name.clone()).unwrap_or_default());
+    let kind = RwSignal::new(
+        column
+            .as_ref()
+            .map(|c| c.kind.as_str().to_string())
+            .unwrap_or_else(|| "text".into()),
+    );
+    let save = Action::new(move |_: &()| {
+        let (n, k) = (name.get_untracked(), kind.get_untracked());
+        let id = id.map(|i| i.to_string()).unwrap_or_default();
+        async move { save_column(list_id, id, n, k).await }
+    });
+    let remove = Action::new(move |column: &i32| {
+        let column = *column;
+        async move { delete_column(list_id, column).await }
+    });
+    Effect::new(move || {
+        if matches!(save.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(_)))
+        {
+            refresh.update(|n| *n += 1);
+        }
+    });
+    let key = id.map(|i| i.to_string()).unwrap_or_else(|| "new".into());
+    let name_label = if id.is_some() {
+        format!("Name of column {}", name.get_untracked())
+    } else {
+        "Name of a new column".to_string()
+    };
+    let kind_label = if id.is_some() {
+        format!("Kind of column {}", name.get_untracked())
+    } else {
+        "Kind of the new column".to_string()
+    };
+    let current = kind.get_untracked();
+    view! {
+        <li class="row-form" data-column=key>
+            <input aria-label=name_label maxlength="60" placeholder="New column" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            <select aria-label=kind_label on:change=move |ev| kind.set(event_target_value(&ev))>
+                {crate::domain::prospecting::ColumnKind::ALL.iter().map(|k| view! { <option value=k.as_str() selected=current == k.as_str()>{k.label()}</option> }).collect_view()}
+            </select>
+            <button class="button secondary small" on:click=move |_| { save.dispatch(()); }>{if id.is_some() { "Save" } else { "Add column" }}</button>
+            {id.map(|column| view! {
+                <button class="button danger small" on:click=move |_| { remove.dispatch(column); }>"Delete"</button>
+            })}
+            {move || save.value().get().and_then(Result::err).map(|e| view! {
+                <p class="field-error">{e.field_message("columns").unwrap_or_else(|| e.summary())}</p>
+            })}
+        </li>
     }
 }

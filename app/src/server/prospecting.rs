@@ -1035,3 +1035,79 @@ pub(crate) async fn labels(
     }
     Ok(out)
 }
+
+/// Adds a column at the end of a list (`id` None) or renames / retypes one. Retyping to email
+/// does not rewrite existing cells; new edits are checked.
+pub async fn save_column(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    list_id: i32,
+    id: Option<i32>,
+    name: &str,
+    kind: &str,
+) -> Result<ColumnView, AppError> {
+    actor.require(Action::ManageLists)?;
+    find_list(db, list_id).await?;
+    let txn = super::writing(db).await?;
+    let existing = columns(&txn, list_id).await?;
+    let others: Vec<String> = existing
+        .iter()
+        .filter(|c| Some(c.id) != id)
+        .map(|c| c.name.clone())
+        .collect();
+    let mut check = Check::new();
+    let wanted = [NewColumn {
+        name: name.into(),
+        kind: kind.into(),
+    }];
+    let mut checked = check_columns(&mut check, &others, &wanted);
+    if let Some(id) = id {
+        if !existing.iter().any(|c| c.id == id) {
+            return Err(AppError::NotFound);
+        }
+    }
+    check.finish()?;
+    let (name, kind) = checked.remove(0);
+    let saved = match id {
+        None => {
+            let position = existing.iter().map(|c| c.position).max().unwrap_or(-1) + 1;
+            insert_columns(&txn, list_id, position, vec![(name, kind)])
+                .await?
+                .remove(0)
+        }
+        Some(id) => {
+            list_column::Entity::update_many()
+                .col_expr(list_column::Column::Name, Expr::value(name))
+                .col_expr(list_column::Column::Kind, Expr::value(kind.as_str()))
+                .filter(list_column::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+            list_column::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound)?
+        }
+    };
+    txn.commit().await?;
+    Ok(column_view(&saved))
+}
+
+/// Removes a column from a list; its cells stay in the rows, unseen (so that a mistaken
+/// delete costs no rewrite of a million rows).
+pub async fn delete_column(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    list_id: i32,
+    id: i32,
+) -> Result<(), AppError> {
+    actor.require(Action::ManageLists)?;
+    let deleted = list_column::Entity::delete_many()
+        .filter(list_column::Column::Id.eq(id))
+        .filter(list_column::Column::ListId.eq(list_id))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}

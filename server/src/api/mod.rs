@@ -89,6 +89,14 @@ pub fn router() -> Router<AppState> {
                 .delete(prospecting::archive_list),
         )
         .route(
+            "/prospecting-lists/{id}/columns",
+            post(prospecting::add_column),
+        )
+        .route(
+            "/prospecting-lists/{id}/columns/{column}",
+            patch(prospecting::update_column).delete(prospecting::delete_column),
+        )
+        .route(
             "/prospecting-lists/{id}/prospects",
             get(prospecting::rows).post(prospecting::add_prospect),
         )
@@ -139,6 +147,7 @@ pub fn router() -> Router<AppState> {
         activities::update, activities::delete,
         prospecting::lists, prospecting::create_list, prospecting::get_list,
         prospecting::update_list, prospecting::archive_list, prospecting::rows,
+        prospecting::add_column, prospecting::update_column, prospecting::delete_column,
         prospecting::add_prospect, prospecting::get_prospect, prospecting::update_prospect,
         prospecting::delete_prospect, prospecting::convert, prospecting::disqualify,
         prospecting::answers, prospecting::put_answers, prospecting::list_scripts,

@@ -8,8 +8,8 @@ use app::domain::Action;
 use app::error::AppError;
 use app::leads::api::LeadView;
 use app::prospecting::api::{
-    AnswerView, ImportView, ListSettings, ListView, ProspectPage, ProspectView, QuestionForm,
-    RowQuery, ScriptView,
+    AnswerView, ColumnView, ImportView, ListSettings, ListView, ProspectPage, ProspectView,
+    QuestionForm, RowQuery, ScriptView,
 };
 use app::server::imports::{self, ImportOptions};
 use app::server::prospecting::{self, Conversion, NewColumn};
@@ -38,6 +38,59 @@ pub struct ColumnBody {
 pub struct NewListBody {
     pub name: String,
     pub columns: Vec<ColumnBody>,
+}
+
+/// Adds a column at the end of a list (managers and admins).
+#[utoipa::path(post, path = "/api/v1/prospecting-lists/{id}/columns", tag = "prospecting", request_body = ColumnBody,
+    responses((status = 201, body = ColumnView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_column(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i32>,
+    ApiJson(body): ApiJson<ColumnBody>,
+) -> ApiResult<(StatusCode, Json<ColumnView>)> {
+    user.require(Action::ManageLists)?;
+    let kind = body.kind.unwrap_or_else(|| ColumnKind::guess(&body.name));
+    let column =
+        prospecting::save_column(&state.db, &user.0, id, None, &body.name, kind.as_str()).await?;
+    Ok((StatusCode::CREATED, Json(column)))
+}
+
+/// Renames or retypes a column (managers and admins).
+#[utoipa::path(patch, path = "/api/v1/prospecting-lists/{id}/columns/{column}", tag = "prospecting", request_body = ColumnBody,
+    responses((status = 200, body = ColumnView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_column(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, column)): Path<(i32, i32)>,
+    ApiJson(body): ApiJson<ColumnBody>,
+) -> ApiResult<Json<ColumnView>> {
+    user.require(Action::ManageLists)?;
+    let kind = body.kind.unwrap_or(ColumnKind::Text);
+    Ok(Json(
+        prospecting::save_column(
+            &state.db,
+            &user.0,
+            id,
+            Some(column),
+            &body.name,
+            kind.as_str(),
+        )
+        .await?,
+    ))
+}
+
+/// Removes a column (its cells stay in the rows, unseen).
+#[utoipa::path(delete, path = "/api/v1/prospecting-lists/{id}/columns/{column}", tag = "prospecting",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_column(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, column)): Path<(i32, i32)>,
+) -> ApiResult<StatusCode> {
+    user.require(Action::ManageLists)?;
+    prospecting::delete_column(&state.db, &user.0, id, column).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, IntoParams, Default)]
