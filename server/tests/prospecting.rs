@@ -32,6 +32,15 @@ async fn list(api: &Api<'_>, name: &str) -> (i64, Value) {
     (list["id"].as_i64().unwrap(), Value::Object(ids))
 }
 
+fn column_names(list: &Value) -> Vec<&str> {
+    list["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect()
+}
+
 async fn upload(api: &Api<'_>, list: i64, csv: &str, query: &str) -> (StatusCode, Value) {
     let response = api
         .client
@@ -122,12 +131,7 @@ async fn all_or_nothing_then_good_rows(app: &TestApp) {
     let list = manager
         .ok("GET", &format!("/prospecting-lists/{list_id}"), None)
         .await;
-    let names: Vec<&str> = list["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names = column_names(&list);
     assert_eq!(names, ["Company", "Name", "Email", "City"]);
     let company = columns["Company"].as_i64().unwrap().to_string();
     let name = columns["Name"].as_i64().unwrap().to_string();
@@ -770,12 +774,7 @@ async fn columns_are_added_renamed_and_removed(app: &TestApp) {
     let list = manager
         .ok("GET", &format!("/prospecting-lists/{list_id}"), None)
         .await;
-    let names: Vec<&str> = list["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names = column_names(&list);
     assert_eq!(names, ["Name", "Email", "City"]);
     let seen = manager
         .ok("GET", &format!("/prospects/{}", row["id"]), None)

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod lead;
 pub mod money;
 pub mod prospecting;
+pub mod text;
 pub mod throttle;
 pub mod validate;
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::text::thousands;
+
 use serde::{Deserialize, Serialize};
 
 /// A non-negative amount with two decimals, stored as whole cents.
@@ -82,28 +84,6 @@ impl Amount {
 }
 
 /// `1234567.5` shows as `1,234,567.50`.
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    grouped
-}
-
-/// `1 row`, `2 rows`, `1,000 rows`.
-pub fn counted(n: i64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{} {many}", thousands(n.unsigned_abs()))
-    }
-}
-
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let units = self.0 / 100;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::text::shorten;
 use super::validate::Email;
 use super::Role;
 
@@ -123,16 +124,6 @@ pub fn parse_title(text: &str, what: &str) -> Result<String, String> {
         return Err(format!("A {what} name has at most 100 characters."));
     }
     Ok(text.to_string())
-}
-
-pub fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -363,8 +363,7 @@ pub async fn list_page(id: i32, query: RowQuery) -> Result<SheetData, AppError> 
         async {
             let actor = authorize(Action::WorkProspects).await?;
             let db = &state()?.db;
-            let list = prospecting::get_list(db, &actor, id).await?;
-            let page = prospecting::rows(db, &actor, id, &query).await?;
+            let (list, page) = prospecting::sheet(db, &actor, id, &query).await?;
             Ok(SheetData {
                 list,
                 page,

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use super::api::{decide_import, import_status, preview_import, ImportView, Preview};
-use crate::domain::money::counted;
 use crate::domain::prospecting::{ColumnKind, Target};
+use crate::domain::text::counted;
 
 /// Bytes of the file read for the preview.
 #[cfg(feature = "hydrate")]
@@ -280,11 +280,7 @@ fn Following(
     on_decide: impl Fn((i32, &'static str)) + Clone + 'static,
 ) -> impl IntoView {
     let id = import.id;
-    let fraction = if import.total_bytes > 0 {
-        import.read_bytes as f64 / import.total_bytes as f64
-    } else {
-        0.0
-    };
+    let fraction = f64::from(import.percent()) / 100.0;
     let counts = format!(
         "{} read, {} rejected",
         counted(import.rows_ok + import.rows_bad, "row", "rows"),

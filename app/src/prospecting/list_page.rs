@@ -15,8 +15,8 @@ use super::api::{
 };
 use super::import_panel::ImportPanel;
 use crate::components::layout::RequireUser;
-use crate::domain::money::{counted, thousands};
 use crate::domain::prospecting::ProspectStatus;
+use crate::domain::text::{counted, thousands};
 use crate::error::AppError;
 use crate::pipelines::api::list_pipelines;
 

@@ -21,8 +21,9 @@ use super::Actor;
 use crate::domain::access::Action;
 use crate::domain::prospecting::{
     check_cell, check_mapping, delimiter_label, detect_delimiter, guess_mapping, parse_delimiter,
-    shorten, strip_bom, ColumnKind, ProspectStatus, Target,
+    strip_bom, ColumnKind, ProspectStatus, Target,
 };
+use crate::domain::text::shorten;
 use crate::error::AppError;
 use crate::prospecting::api::{ImportErrorView, ImportView, Preview};
 
@@ -161,7 +162,6 @@ pub async fn preview(
     delimiter: &str,
 ) -> Result<Preview, AppError> {
     actor.require(Action::ManageLists)?;
-    let columns = super::prospecting::columns(db, list_id).await?;
     if prospecting_list::Entity::find_by_id(list_id)
         .one(db)
         .await?
@@ -169,6 +169,7 @@ pub async fn preview(
     {
         return Err(AppError::NotFound);
     }
+    let columns = super::prospecting::columns(db, list_id).await?;
     let sample = strip_bom(sample);
     let delimiter = if delimiter.is_empty() {
         detect_delimiter(sample)
@@ -674,7 +675,7 @@ async fn work(
             "review",
             &format!(
                 "Rejected: {}. Nothing is imported yet.",
-                crate::domain::money::counted(rows_bad, "row", "rows")
+                crate::domain::text::counted(rows_bad, "row", "rows")
             ),
         )
         .await?;

@@ -129,7 +129,16 @@ async fn list_view(
         .count(db)
         .await?;
     let columns = columns(db, list.id).await?;
-    Ok(ListView {
+    Ok(view_of_list(list, &columns, people, rows))
+}
+
+fn view_of_list(
+    list: prospecting_list::Model,
+    columns: &[list_column::Model],
+    people: &HashMap<i32, String>,
+    rows: u64,
+) -> ListView {
+    ListView {
         id: list.id,
         owner_name: people.get(&list.owner_id).cloned().unwrap_or_default(),
         owner_id: list.owner_id,
@@ -142,7 +151,7 @@ async fn list_view(
         columns: columns.iter().map(column_view).collect(),
         rows,
         created_at: list.created_at,
-    })
+    }
 }
 
 /// The lists, newest first: the live ones, or the archived ones.
@@ -404,13 +413,47 @@ pub async fn rows(
 ) -> Result<ProspectPage, AppError> {
     let list = find_list(db, list_id).await?;
     let columns = columns(db, list_id).await?;
+    Ok(page_of(db, actor, &list, &columns, query).await?.0)
+}
+
+/// The list page: the list and a page of its rows, the list and its columns read once; the
+/// count of an unfiltered page is the list's.
+pub async fn sheet(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    list_id: i32,
+    query: &RowQuery,
+) -> Result<(ListView, ProspectPage), AppError> {
+    let list = find_list(db, list_id).await?;
+    let columns = columns(db, list_id).await?;
+    let (page, filtered) = page_of(db, actor, &list, &columns, query).await?;
+    let rows = if filtered {
+        prospect::Entity::find()
+            .filter(visible(actor, &list))
+            .count(db)
+            .await?
+    } else {
+        page.total
+    };
+    let view = view_of_list(list, &columns, &names(db).await?, rows);
+    Ok((view, page))
+}
+
+/// A page of rows under `query`, and whether the query filtered them.
+async fn page_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    list: &prospecting_list::Model,
+    columns: &[list_column::Model],
+    query: &RowQuery,
+) -> Result<(ProspectPage, bool), AppError> {
     let backend = db.get_database_backend();
     let known = |key: &str| -> Option<i32> {
         key.parse::<i32>()
             .ok()
             .filter(|id| columns.iter().any(|c| c.id == *id))
     };
-    let mut condition = visible(actor, &list);
+    let mut condition = visible(actor, list);
     let mut filtered = false;
     for (key, text) in &query.filters {
         let text = text.trim();
@@ -514,12 +557,13 @@ pub async fn rows(
             )
         }
     };
-    Ok(ProspectPage {
-        items: views(db, actor, items, &columns).await?,
+    let page = ProspectPage {
+        items: views(db, actor, items, columns).await?,
         offset,
         total,
         more,
-    })
+    };
+    Ok((page, filtered))
 }
 
 /// The row `id` with its list, if the viewer may work it (else not found / forbidden).
