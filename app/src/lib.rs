@@ -8,6 +8,7 @@ pub mod auth;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod goals;
 mod home;
 pub mod leads;
 pub mod live;
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lists/:id") view=prospecting::ListPage ssr=SsrMode::Async />
                     <Route path=path!("/prospects/:id") view=prospecting::ProspectPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/scripts") view=prospecting::ScriptsPage ssr=SsrMode::Async />
+                    <Route path=path!("/goals") view=goals::TeamGoalsPage ssr=SsrMode::Async />
+                    <Route path=path!("/plan") view=goals::PlannerPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

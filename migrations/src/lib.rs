@@ -7,6 +7,7 @@ mod m20261127_000001_create_foundation;
 mod m20261127_000002_create_pipelines_and_leads;
 mod m20261127_000003_create_activities;
 mod m20261127_000004_create_prospecting;
+mod m20261127_000005_create_goals;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_pipelines_and_leads::Migration),
             Box::new(m20261127_000003_create_activities::Migration),
             Box::new(m20261127_000004_create_prospecting::Migration),
+            Box::new(m20261127_000005_create_goals::Migration),
         ]
     }
 }

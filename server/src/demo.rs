@@ -76,6 +76,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<Option<String>, Bo
     txn.commit().await?;
     seed_pipelines(db).await?;
     seed_prospecting(db).await?;
+    seed_goals(db).await?;
     let mut logins = String::from("Demo workspace created. Log in with any of these (password: ");
     logins.push_str(DEMO_PASSWORD);
     logins.push_str("):\n");
@@ -522,6 +523,138 @@ async fn seed_prospecting(db: &DatabaseConnection) -> Result<(), BoxError> {
                     .await
                     .map_err(err)?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// A saved plan for this quarter (the worked example of the product brief, split over the
+/// Prospecting and Closing segments) and the goals it created, a weekly meeting goal for the
+/// closers, a monthly revenue goal on the default pipeline, and today's calls so far: some
+/// reps ahead, some behind.
+async fn seed_goals(db: &DatabaseConnection) -> Result<(), BoxError> {
+    use app::domain::forecast::PlanInputs;
+    use app::goals::api::GoalInput;
+    use app::server::entity::{prospect, user};
+    use app::server::{goals, prospecting, Actor};
+    use sea_orm::QueryOrder;
+
+    let err = |e: app::error::AppError| format!("{e:?}");
+    let kinds = Kinds::read(db).await?;
+    let (Some((call, _)), Some((meeting, _)), Some((proposal, _))) = (
+        kinds.pick("Call", None),
+        kinds.pick("Meeting", None),
+        kinds.pick("Proposal", None),
+    ) else {
+        return Ok(());
+    };
+    let people = user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?;
+    let Some(manager) = people.iter().find(|u| u.role == "manager") else {
+        return Ok(());
+    };
+    let actor = Actor {
+        id: manager.id,
+        role: app::domain::Role::Manager,
+        name: manager.name.clone(),
+        time_zone: manager.time_zone.clone(),
+    };
+    let segment_of = |name: &str| {
+        let email = PEOPLE.iter().find(|p| p.3 == Some(name)).map(|p| p.0)?;
+        people.iter().find(|u| u.email == email)?.segment_id
+    };
+    let cal = goals::calendar(db).await.map_err(err)?;
+    let today = cal.today(Utc::now());
+    let mut inputs = PlanInputs::example(today, call, meeting, proposal);
+    inputs.prospecting_segment = segment_of("Prospecting");
+    inputs.closing_segment = segment_of("Closing");
+    let plan = goals::save_plan(db, &actor, None, "Q plan: 90,000", &inputs)
+        .await
+        .map_err(err)?;
+    goals::apply_plan(db, &actor, plan.id).await.map_err(err)?;
+    let monday = today
+        - Duration::days(i64::from(
+            chrono::Datelike::weekday(&today).num_days_from_monday(),
+        ));
+    goals::create(
+        db,
+        &actor,
+        &GoalInput {
+            kind: "activities".into(),
+            activity_type_id: Some(meeting),
+            assignee: "segment".into(),
+            segment_id: segment_of("Closing"),
+            period: "week".into(),
+            starts_on: monday.to_string(),
+            target: "3".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    let default_pipeline = pipelines::list(db)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|p| p.is_default)
+        .map(|p| p.id);
+    goals::create(
+        db,
+        &actor,
+        &GoalInput {
+            kind: "revenue_won".into(),
+            pipeline_id: default_pipeline,
+            assignee: "team".into(),
+            period: "month".into(),
+            starts_on: today.to_string(),
+            target: "40000".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    // Today's calls so far, on each prospector's own rows: 9, 4 and 1.
+    let now = Utc::now();
+    let start_of_day = app::domain::period::day_start(today, &cal.tz);
+    let callers: Vec<&user::Model> = people
+        .iter()
+        .filter(|u| u.segment_id.is_some() && u.segment_id == segment_of("Prospecting"))
+        .collect();
+    for (caller, calls) in callers.iter().zip([9u32, 4, 1]) {
+        let rows = prospect::Entity::find()
+            .filter(prospect::Column::AssignedTo.eq(caller.id))
+            .order_by_asc(prospect::Column::Id)
+            .all(db)
+            .await?;
+        for (i, row) in rows.iter().take(calls as usize).enumerate() {
+            let when = (now - Duration::minutes(3 + 7 * i as i64)).max(start_of_day);
+            let answered = i % 3 == 0;
+            let Some((type_id, outcome_id)) = kinds.pick(
+                "Call",
+                Some(if answered { "Answered" } else { "Unanswered" }),
+            ) else {
+                continue;
+            };
+            activity::Entity::insert(activity::ActiveModel {
+                type_id: Set(type_id),
+                outcome_id: Set(outcome_id),
+                user_id: Set(caller.id),
+                lead_id: Set(None),
+                prospect_id: Set(Some(row.id)),
+                note: Set(String::new()),
+                occurred_at: Set(when),
+                created_at: Set(when),
+                updated_at: Set(when),
+                updated_by: Set(caller.id),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+            prospecting::refresh_summary(db, row.id)
+                .await
+                .map_err(err)?;
         }
     }
     Ok(())

@@ -68,9 +68,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
         });
-    let db = Database::connect(options).await?;
-    Migrator::up(&db, None).await?;
-    Ok(db)
+    // Migrate first, then open the pool: a SQLite connection opened before a migration alters
+    // a table keeps the old shape of `RETURNING *` rows in its statement cache (seen as
+    // "Missing value for column" right after an upgrade).
+    let migrating = Database::connect(options.clone()).await?;
+    Migrator::up(&migrating, None).await?;
+    migrating.close().await?;
+    Ok(Database::connect(options).await?)
 }
 
 /// The whole HTTP application.

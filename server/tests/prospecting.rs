@@ -213,7 +213,11 @@ async fn discard_cancel_and_crash_leave_nothing(app: &TestApp) {
     let big: String = std::iter::once("Company;Name;Email\n".to_string())
         .chain((0..20_000).map(|i| format!("Firm {i};Person {i};p{i}@firm.test\n")))
         .collect();
-    std::fs::write(app::server::imports::upload_path(begun.id), &big).unwrap();
+    std::fs::write(
+        app::server::imports::upload_path(begun.id, begun.created_at),
+        &big,
+    )
+    .unwrap();
     app::server::imports::decide(&app.db, &bus, begun.id, "cancel")
         .await
         .unwrap();
@@ -221,7 +225,7 @@ async fn discard_cancel_and_crash_leave_nothing(app: &TestApp) {
     let after = app::server::imports::get(&app.db, begun.id).await.unwrap();
     assert_eq!(after.status, "cancelled");
     assert_eq!(prospect::Entity::find().count(&app.db).await.unwrap(), 0);
-    assert!(!app::server::imports::upload_path(begun.id).exists());
+    assert!(!app::server::imports::upload_path(begun.id, begun.created_at).exists());
 
     // A server that died mid-import: its staged rows are removed by the recovery.
     let stale = import::ActiveModel {

@@ -367,6 +367,34 @@ fn server_fns() -> Vec<Case> {
             vec![("id", "999999")],
             [401, 403, 403, 404],
         ),
+        ("goal_options", vec![], [401, 403, 200, 200]),
+        (
+            "team_goals",
+            vec![("kind", "week"), ("anchor", "")],
+            [401, 403, 200, 200],
+        ),
+        (
+            "save_goal",
+            vec![(
+                "json",
+                r#"{"id":999999,"input":{"kind":"leads_won","assignee":"team","period":"week","starts_on":"2026-11-02","target":"3"}}"#,
+            )],
+            [401, 403, 404, 404],
+        ),
+        ("delete_goal", vec![("id", "999999")], [401, 403, 404, 404]),
+        ("my_day", vec![], users),
+        ("list_plans", vec![], [401, 403, 200, 200]),
+        (
+            "save_plan",
+            vec![(
+                "json",
+                r#"{"id":999999,"name":"X","inputs":{"target":"90000","period":"quarter","starts_on":"2026-10-01","deal_value":"30000","leads_per_deal":"4","prospects_per_lead":"20"}}"#,
+            )],
+            [401, 403, 404, 404],
+        ),
+        ("delete_plan", vec![("id", "999999")], [401, 403, 404, 404]),
+        ("apply_plan", vec![("id", "999999")], [401, 403, 404, 404]),
+        ("plan_history", vec![("days", "90")], [401, 403, 200, 200]),
         ("logout", vec![], everyone),
     ]
 }
@@ -545,6 +573,36 @@ async fn every_api_route_checks_the_token_and_role(app: &TestApp) {
         ),
         ("DELETE", "/scripts/999999", None, [401, 403, 403, 404]),
         ("DELETE", "/activities/999999", None, [401, 404, 404, 404]),
+        ("GET", "/goals", None, [401, 403, 200, 200]),
+        ("GET", "/goals/progress", None, [401, 200, 200, 200]),
+        ("GET", "/goals/999999", None, [401, 403, 404, 404]),
+        (
+            "PATCH",
+            "/goals/999999",
+            Some(serde_json::json!({"target": "5"})),
+            [401, 403, 404, 404],
+        ),
+        ("DELETE", "/goals/999999", None, [401, 403, 404, 404]),
+        (
+            "POST",
+            "/goals",
+            Some(
+                serde_json::json!({"kind": "leads_won", "assignee": "team", "period": "week", "starts_on": "2026-11-02", "target": "0"}),
+            ),
+            [401, 403, 422, 422],
+        ),
+        ("GET", "/plans", None, [401, 403, 200, 200]),
+        ("GET", "/plans/999999", None, [401, 403, 404, 404]),
+        (
+            "POST",
+            "/plans/compute",
+            Some(
+                serde_json::json!({"target": "90000", "period": "quarter", "starts_on": "2026-10-01", "deal_value": "30000", "leads_per_deal": "4", "prospects_per_lead": "20"}),
+            ),
+            [401, 403, 200, 200],
+        ),
+        ("POST", "/plans/999999/apply", None, [401, 403, 404, 404]),
+        ("DELETE", "/plans/999999", None, [401, 403, 404, 404]),
     ];
     for (method, path, body, expected) in routes {
         for (who, token) in [None, Some(&member), Some(&manager), Some(&admin)]

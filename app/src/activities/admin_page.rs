@@ -16,10 +16,15 @@ use crate::live::use_live_events;
 
 #[component]
 pub fn ActivityTypesPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
+    let reload = RwSignal::new(0u32);
+    let types = Resource::new(move || reload.get(), |_| list_activity_types());
     view! {
         <Title text="Activity types" />
         <RequireUser admin=true>
-            <TypesAdmin />
+            <TypesAdmin types reload />
         </RequireUser>
     }
 }
@@ -43,10 +48,12 @@ fn IconSelect(id: String, selected: String) -> impl IntoView {
     }
 }
 
+/// The types and the creation form. `types` and `reload` are created by the page.
 #[component]
-fn TypesAdmin() -> impl IntoView {
-    let reload = RwSignal::new(0u32);
-    let types = Resource::new(move || reload.get(), |_| list_activity_types());
+fn TypesAdmin(
+    types: Resource<Result<Vec<ActivityTypeView>, crate::error::AppError>>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     use_live_events(move |event| {
         if event.kind == "activity_types.changed" {
             reload.update(|n| *n += 1);

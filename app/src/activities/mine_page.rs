@@ -5,23 +5,18 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{list_activity_types, my_activities, ActivityPage, ActivityView};
+use super::api::{
+    list_activity_types, my_activities, ActivityPage, ActivityTypeView, ActivityView,
+};
 use super::view::ActivityLine;
 use crate::components::layout::RequireUser;
 use crate::components::scroll::LoadOlder;
 
 #[component]
 pub fn MyActivitiesPage() -> impl IntoView {
-    view! {
-        <Title text="My activities" />
-        <RequireUser>
-            <Mine />
-        </RequireUser>
-    }
-}
-
-#[component]
-fn Mine() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         query.with(|q| {
@@ -40,6 +35,20 @@ fn Mine() -> impl IntoView {
             Ok::<_, crate::error::AppError>((page, types))
         },
     );
+    view! {
+        <Title text="My activities" />
+        <RequireUser>
+            <Mine filter data />
+        </RequireUser>
+    }
+}
+
+/// The filters and the list. `filter` (type, outcome) and `data` are created by the page.
+#[component]
+fn Mine(
+    filter: Memo<(String, String)>,
+    data: Resource<Result<(ActivityPage, Vec<ActivityTypeView>), crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <h1>"My activities"</h1>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

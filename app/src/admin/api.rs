@@ -33,6 +33,8 @@ pub struct WorkspaceView {
     pub time_zone: String,
     pub currency: String,
     pub week_start: WeekStart,
+    #[serde(default)]
+    pub working_days: crate::domain::period::WorkingDays,
 }
 
 /// A segment chosen in a form: empty means none.
@@ -194,13 +196,20 @@ pub async fn update_workspace(
     time_zone: String,
     currency: String,
     week_start: String,
+    /// `mon,tue,wed,thu,fri`; unchanged when absent.
+    #[server(default)]
+    working_days: Option<String>,
 ) -> Result<WorkspaceView, AppError> {
     use crate::domain::Action;
     use crate::server::{authorize, respond, state, workspace};
     respond(
         async {
             authorize(Action::ManageWorkspace).await?;
-            workspace::update(&state()?.db, &name, &time_zone, &currency, &week_start).await
+            let db = &state()?.db;
+            if let Some(days) = working_days {
+                workspace::set_working_days(db, &days).await?;
+            }
+            workspace::update(db, &name, &time_zone, &currency, &week_start).await
         }
         .await,
     )

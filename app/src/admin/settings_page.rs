@@ -4,21 +4,23 @@ use leptos_meta::Title;
 use super::api::{get_workspace, UpdateWorkspace};
 use crate::components::form::{field_error, form_error, Field, FormMessage, SelectField};
 use crate::components::layout::RequireUser;
+use crate::domain::period::{weekday_label, WorkingDays};
 use crate::domain::validate::WeekStart;
+use crate::error::AppError;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_workspace());
     view! {
         <Title text="Workspace settings" />
         <RequireUser admin=true>
-            <SettingsForm />
+            <SettingsForm settings />
         </RequireUser>
     }
 }
 
 #[component]
-fn SettingsForm() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| get_workspace());
+fn SettingsForm(settings: Resource<Result<super::api::WorkspaceView, AppError>>) -> impl IntoView {
     let update = ServerAction::<UpdateWorkspace>::new();
     let general = form_error(update);
     let weeks: Vec<(String, String)> = WeekStart::ALL
@@ -62,6 +64,7 @@ fn SettingsForm() -> impl IntoView {
                                             selected=ws.week_start.as_str()
                                             error=field_error(update, "week_start")
                                         />
+                                        <WorkingDaysField initial=ws.working_days error=field_error(update, "working_days") />
                                         <div class="form-actions">
                                             <button type="submit" class="button primary">"Save settings"</button>
                                             <Show when=move || matches!(update.value().get(), Some(Ok(_)))>
@@ -78,5 +81,40 @@ fn SettingsForm() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// The working days as checkboxes, sent as one field (`mon,tue,…`).
+#[component]
+fn WorkingDaysField(
+    initial: WorkingDays,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let days = RwSignal::new(initial.bits());
+    let value = move || {
+        let bits = days.get();
+        WorkingDays::WEEK
+            .into_iter()
+            .filter(|d| bits & (1 << d.num_days_from_monday()) != 0)
+            .map(|d| weekday_label(d).to_lowercase())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    view! {
+        <fieldset class="field working-days" class:invalid=move || error.get().is_some()>
+            <legend>"Working days (daily goals apply on these; pace counts them)"</legend>
+            <input type="hidden" name="working_days" prop:value=value value=value />
+            {WorkingDays::WEEK.into_iter().map(|d| {
+                let bit = 1 << d.num_days_from_monday();
+                view! {
+                    <label class="inline-check">
+                        <input type="checkbox" prop:checked=move || days.get() & bit != 0
+                            on:change=move |ev| { let on = event_target_checked(&ev); days.update(|b| if on { *b |= bit } else { *b &= !bit }); } />
+                        {weekday_label(d)}
+                    </label>
+                }
+            }).collect_view()}
+            {move || error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </fieldset>
     }
 }

@@ -47,6 +47,7 @@ pub fn TopBar() -> impl IntoView {
                     match resource.await {
                         Ok(Some(user)) => {
                             let is_admin = user.role == Role::Admin;
+                            let manages = matches!(user.role, Role::Admin | Role::Manager);
                             view! {
                                 <A href="/" attr:class="brand">
                                     {user.workspace_name.clone()}
@@ -57,6 +58,10 @@ pub fn TopBar() -> impl IntoView {
                                     <A href="/feed">"Feed"</A>
                                     <A href="/activities">"My activities"</A>
                                     <A href="/lists">"Lists"</A>
+                                    <Show when=move || manages>
+                                        <A href="/goals">"Goals"</A>
+                                        <A href="/plan">"Planner"</A>
+                                    </Show>
                                     <Show when=move || is_admin>
                                         <A href="/admin/scripts">"Scripts"</A>
                                         <A href="/admin/pipelines">"Pipelines"</A>

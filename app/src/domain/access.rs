@@ -66,10 +66,12 @@ pub enum Action {
     ManageLists,
     /// Write sales scripts and attach them to lists and pipelines.
     ManageScripts,
+    /// Set goals, see everyone's progress, and plan (the forecast planner).
+    ManageGoals,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewTeam,
         Action::ManageOwnAccount,
         Action::ManageUsers,
@@ -81,6 +83,7 @@ impl Action {
         Action::WorkProspects,
         Action::ManageLists,
         Action::ManageScripts,
+        Action::ManageGoals,
     ];
 }
 
@@ -91,7 +94,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         | Action::ManageOwnAccount
         | Action::LogActivities
         | Action::WorkProspects => true,
-        Action::ManageLists => matches!(role, Role::Admin | Role::Manager),
+        Action::ManageLists | Action::ManageGoals => matches!(role, Role::Admin | Role::Manager),
         Action::ManageUsers
         | Action::ManageScripts
         | Action::ManageSegments
@@ -126,6 +129,8 @@ mod tests {
         }
         assert!(allows(Role::Manager, Action::ManageLists));
         assert!(!allows(Role::Member, Action::ManageLists));
+        assert!(allows(Role::Manager, Action::ManageGoals));
+        assert!(!allows(Role::Member, Action::ManageGoals));
     }
 
     #[test]

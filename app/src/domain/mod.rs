@@ -2,8 +2,11 @@
 
 pub mod access;
 pub mod activity;
+pub mod forecast;
+pub mod goal;
 pub mod lead;
 pub mod money;
+pub mod period;
 pub mod prospecting;
 pub mod text;
 pub mod throttle;

@@ -99,6 +99,9 @@ pub struct BoardView {
     pub me: i32,
     pub can_reassign: bool,
     pub owners: Vec<(i32, String)>,
+    /// The pipeline's result goals in their current periods.
+    #[serde(default)]
+    pub goals: Vec<crate::goals::api::GoalProgress>,
 }
 
 /// The board's filter, as it stands in the URL.
@@ -181,7 +184,13 @@ pub async fn get_board(filter: BoardFilter) -> Result<BoardView, AppError> {
     respond(
         async {
             let actor = authorize(Action::ViewTeam).await?;
-            leads::board(&state()?.db, &actor, &filter).await
+            let db = &state()?.db;
+            let mut board = leads::board(db, &actor, &filter).await?;
+            if let Some(pipeline) = board.pipeline_id {
+                board.goals =
+                    crate::server::goals::for_pipeline(db, pipeline, chrono::Utc::now()).await?;
+            }
+            Ok(board)
         }
         .await,
     )

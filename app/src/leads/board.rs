@@ -12,6 +12,7 @@ use super::api::{
     get_board, load_column, BoardColumn, BoardFilter, BoardView, CreateLead, LeadCard, MoveLead,
 };
 use crate::components::layout::RequireUser;
+use crate::components::progress::GoalBar;
 use crate::components::scroll::on_visible;
 use crate::live::use_live_events;
 use crate::pipelines::api::StepView;
@@ -119,6 +120,7 @@ fn BoardBody(board: BoardView, filter: BoardFilter) -> impl IntoView {
             }
         })
         .collect_view();
+    let goals = board.goals.clone();
     let owners = board.owners.clone();
     let owner = filter.owner.clone();
     let status = filter.status.clone();
@@ -128,6 +130,17 @@ fn BoardBody(board: BoardView, filter: BoardFilter) -> impl IntoView {
     let mine_selected = owner == "me";
     view! {
         <nav class="tabs" aria-label="Pipelines">{tabs}</nav>
+        {(!goals.is_empty()).then(|| view! {
+            <section class="board-goals" aria-label="Pipeline goals">
+                {goals.into_iter().flat_map(|g| {
+                    let caption = g.period.label();
+                    g.rows.into_iter().map(move |row| view! {
+                        <GoalBar title=g.goal.title.clone() kind=g.goal.kind row caption=caption.clone() />
+                    })
+                    .collect::<Vec<_>>()
+                }).collect_view()}
+            </section>
+        })}
         <Form method="GET" action="" attr:class="filters">
             <input type="hidden" name="pipeline" value=pipeline_id />
             <label>

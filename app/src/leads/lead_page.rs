@@ -28,15 +28,38 @@ use crate::pipelines::api::{list_pipelines, PipelineView};
 pub fn LeadPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    // The resources are created here, once, and not inside `RequireUser`: the server may
+    // render its children more than once, each time with new resources, and the browser could
+    // then hydrate its single copy with the data of another.
+    let refresh = RwSignal::new(0u32);
+    let choices = Resource::new(
+        move || id() == "new",
+        |new| async move {
+            if new {
+                Choices::load().await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
+    let lead = Resource::new(
+        move || (id().parse::<i32>().ok(), refresh.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => load_lead(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <RequireUser>
             {move || {
                 let id = id();
                 if id == "new" {
-                    view! { <Title text="New lead" /> <NewLead /> }.into_any()
+                    view! { <Title text="New lead" /> <NewLead choices /> }.into_any()
                 } else {
                     match id.parse::<i32>() {
-                        Ok(id) => view! { <ExistingLead id /> }.into_any(),
+                        Ok(id) => view! { <ExistingLead id lead refresh /> }.into_any(),
                         Err(_) => view! { <p class="form-error">"No such lead."</p> }.into_any(),
                     }
                 }
@@ -59,6 +82,27 @@ impl Choices {
             people: list_users().await?,
         })
     }
+}
+
+/// Everything the page of an existing lead shows: the lead and its history, its activities,
+/// the activity types, the form's choices and its call script with the answers given.
+type LeadData = (
+    LeadView,
+    Vec<HistoryView>,
+    Vec<ActivityView>,
+    Vec<ActivityTypeView>,
+    Choices,
+    crate::prospecting::api::LeadCall,
+);
+
+/// Reads a lead's page in one go (one resource, one hydration).
+async fn load_lead(id: i32) -> Result<LeadData, AppError> {
+    let (lead, history) = get_lead(id).await?;
+    let activities = lead_activities(id).await?;
+    let types = list_activity_types().await?;
+    let choices = Choices::load().await?;
+    let answers = crate::prospecting::api::lead_answers(id).await?;
+    Ok((lead, history, activities, types, choices, answers))
 }
 
 /// The editable fields, shared by the creation and edit forms. Field names are `lead[...]`.
@@ -194,10 +238,11 @@ where
     }
 }
 
+/// The creation form. `choices` is created by the page (`None` unless the address is
+/// `/leads/new`).
 #[component]
-fn NewLead() -> impl IntoView {
+fn NewLead(choices: Resource<Result<Option<Choices>, AppError>>) -> impl IntoView {
     let create = ServerAction::<CreateLead>::new();
-    let choices = Resource::new(|| (), |_| Choices::load());
     let navigate = use_navigate();
     Effect::new(move || {
         if let Some(Ok(lead)) = create.value().get() {
@@ -212,7 +257,9 @@ fn NewLead() -> impl IntoView {
                 <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match choices.await {
-                            Ok(choices) => view! { <LeadFields action=create lead=None choices /> }.into_any(),
+                            Ok(Some(choices)) => view! { <LeadFields action=create lead=None choices /> }.into_any(),
+                            // Still the value from before the address changed.
+                            Ok(None) => view! { <p class="muted">"Loading…"</p> }.into_any(),
                             Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                         }
                     })}
@@ -225,20 +272,13 @@ fn NewLead() -> impl IntoView {
     }
 }
 
+/// A lead's page. `lead` and `refresh` are created by the page, keyed on the address's id.
 #[component]
-fn ExistingLead(id: i32) -> impl IntoView {
-    let refresh = RwSignal::new(0u32);
-    let lead = Resource::new(
-        move || (id, refresh.get()),
-        |(id, _)| async move {
-            let (lead, history) = get_lead(id).await?;
-            let activities = lead_activities(id).await?;
-            let types = list_activity_types().await?;
-            let choices = Choices::load().await?;
-            let answers = crate::prospecting::api::lead_answers(id).await?;
-            Ok::<_, AppError>((lead, history, activities, types, choices, answers))
-        },
-    );
+fn ExistingLead(
+    id: i32,
+    lead: Resource<Result<Option<LeadData>, AppError>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     use_live_events(move |event| {
         if event.data.get("lead_id").and_then(|v| v.as_i64()) == Some(id as i64) {
             refresh.update(|n| *n += 1);
@@ -248,7 +288,9 @@ fn ExistingLead(id: i32) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match lead.await {
-                    Ok((lead, history, activities, types, choices, answers)) => view! { <LeadDetails lead history activities types choices answers refresh /> }.into_any(),
+                    Ok(Some((lead, history, activities, types, choices, answers))) if lead.id == id => view! { <LeadDetails lead history activities types choices answers refresh /> }.into_any(),
+                    // Still the value from before the address changed.
+                    Ok(_) => view! { <p class="muted">"Loading…"</p> }.into_any(),
                     Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                 }
             })}

@@ -18,16 +18,9 @@ use crate::domain::prospecting::QuestionKind;
 
 #[component]
 pub fn ProspectPage() -> impl IntoView {
-    view! {
-        <Title text="Prospect" />
-        <RequireUser>
-            <Prospect />
-        </RequireUser>
-    }
-}
-
-#[component]
-fn Prospect() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
     let params = use_params_map();
     let id = Memo::new(move |_| {
         params
@@ -39,6 +32,20 @@ fn Prospect() -> impl IntoView {
         move || (id.get(), refresh.get()),
         |(id, _)| prospect_detail(id),
     );
+    view! {
+        <Title text="Prospect" />
+        <RequireUser>
+            <Prospect data refresh />
+        </RequireUser>
+    }
+}
+
+/// The prospect, once read. `data` and `refresh` are created by the page.
+#[component]
+fn Prospect(
+    data: Resource<Result<ProspectRecord, crate::error::AppError>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

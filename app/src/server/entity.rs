@@ -13,6 +13,8 @@ pub mod workspace {
         pub currency: String,
         pub week_start: String,
         pub setup_done: bool,
+        /// Bit 0 is Monday.
+        pub working_days: i32,
         pub updated_at: DateTimeUtc,
     }
 
@@ -501,6 +503,61 @@ pub mod script_answer {
         /// JSON: a string, or an array of strings for multiple choice.
         pub value: String,
         pub updated_by: i32,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod goal {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "goals")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub kind: String,
+        pub activity_type_id: Option<i32>,
+        pub outcome_id: Option<i32>,
+        pub pipeline_id: Option<i32>,
+        pub assignee: String,
+        pub user_id: Option<i32>,
+        pub segment_id: Option<i32>,
+        /// `None`: one fixed range.
+        pub period: Option<String>,
+        pub starts_on: Date,
+        pub ends_on: Option<Date>,
+        pub target: i64,
+        pub plan_id: Option<i32>,
+        pub created_by: i32,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod plan {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "plans")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub name: String,
+        /// `domain::forecast::PlanInputs` as JSON.
+        pub inputs: String,
+        pub created_by: i32,
+        pub applied_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
 

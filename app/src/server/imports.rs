@@ -223,7 +223,8 @@ pub async fn begin(
             ));
         }
     }
-    let now = Utc::now();
+    // Whole milliseconds: the upload's file name holds them, read back alike on every backend.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
     let plan = Plan {
         targets: options.mapping.clone().unwrap_or_default(),
         created: Vec::new(),
@@ -251,12 +252,19 @@ pub async fn begin(
     .await?)
 }
 
-/// Where an upload is stored while it is imported.
-pub fn upload_path(import_id: i32) -> PathBuf {
+/// Where an upload is stored while it is imported: named by process, import and its start
+/// (several workspaces in one process, as in the tests, have imports with the same ids).
+pub fn upload_path(import_id: i32, created_at: chrono::DateTime<Utc>) -> PathBuf {
     std::env::temp_dir().join(format!(
-        "cadence-import-{}-{import_id}.csv",
-        std::process::id()
+        "cadence-import-{}-{import_id}-{}.csv",
+        std::process::id(),
+        created_at.timestamp_millis()
     ))
+}
+
+async fn stored_upload(db: &DatabaseConnection, id: i32) -> Option<PathBuf> {
+    let model = import::Entity::find_by_id(id).one(db).await.ok()??;
+    Some(upload_path(id, model.created_at))
 }
 
 async fn set_status(
@@ -277,7 +285,9 @@ async fn set_status(
 
 /// An upload that could not be stored: the import fails with `message`.
 pub async fn abandon(db: &DatabaseConnection, id: i32, message: &str) {
-    let _ = std::fs::remove_file(upload_path(id));
+    if let Some(path) = stored_upload(db, id).await {
+        let _ = std::fs::remove_file(path);
+    }
     if let Err(error) = set_status(db, id, "failed", message).await {
         tracing::warn!(?error, "could not mark an import failed");
     }
@@ -518,7 +528,9 @@ async fn publish_rows(db: &DatabaseConnection, bus: &EventBus, id: i32) -> Resul
 
 /// Imports the stored upload of import `id`, to the end; never leaves it half-done.
 pub async fn run(db: DatabaseConnection, bus: EventBus, id: i32) {
-    let path = upload_path(id);
+    let Some(path) = stored_upload(&db, id).await else {
+        return;
+    };
     let outcome = work(&db, &bus, id, &path).await;
     let _ = std::fs::remove_file(&path);
     if let Err(error) = outcome {

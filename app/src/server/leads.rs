@@ -861,6 +861,7 @@ pub async fn board(
         me: actor.id,
         can_reassign: may_delete_or_reassign(actor.role),
         owners,
+        goals: Vec::new(),
     })
 }
 

@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod entity;
 pub mod events;
+pub mod goals;
 pub mod imports;
 pub mod leads;
 pub mod passwords;

@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use super::entity::workspace;
 use crate::admin::api::WorkspaceView;
+use crate::domain::period::{weekday_label, WorkingDays};
 use crate::domain::validate::{Currency, TimeZoneName, WeekStart, WorkspaceName};
 use crate::error::{AppError, Check};
 
@@ -24,7 +25,33 @@ pub fn view(model: &workspace::Model) -> WorkspaceView {
         time_zone: model.time_zone.clone(),
         currency: model.currency.clone(),
         week_start: WeekStart::parse(&model.week_start).unwrap_or(WeekStart::Monday),
+        working_days: WorkingDays::from_bits(model.working_days).unwrap_or_default(),
     }
+}
+
+/// Sets the working days from `mon,tue,…` (any order, any case).
+pub async fn set_working_days(db: &impl ConnectionTrait, text: &str) -> Result<(), AppError> {
+    let mut days = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match WorkingDays::WEEK
+            .into_iter()
+            .find(|d| weekday_label(*d).eq_ignore_ascii_case(part))
+        {
+            Some(day) => days.push(day),
+            None => {
+                return Err(AppError::field(
+                    "working_days",
+                    format!("{part} is not a day: use mon, tue, wed, thu, fri, sat, sun."),
+                ))
+            }
+        }
+    }
+    let working = WorkingDays::from_days(&days).map_err(|m| AppError::field("working_days", m))?;
+    let mut model: workspace::ActiveModel = get(db).await?.into();
+    model.working_days = Set(working.bits());
+    model.updated_at = Set(Utc::now());
+    model.update(db).await?;
+    Ok(())
 }
 
 pub async fn update(

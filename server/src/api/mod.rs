@@ -4,6 +4,7 @@
 //! and its paths and schemas in `ApiDoc`.
 
 mod activities;
+mod goals;
 mod leads;
 mod pipelines;
 mod prospecting;
@@ -129,6 +130,21 @@ pub fn router() -> Router<AppState> {
                 .put(prospecting::update_script)
                 .delete(prospecting::delete_script),
         )
+        .route("/goals", get(goals::list).post(goals::create))
+        .route("/goals/progress", get(goals::progress))
+        .route(
+            "/goals/{id}",
+            get(goals::get).patch(goals::update).delete(goals::delete),
+        )
+        .route("/plans", get(goals::plans).post(goals::create_plan))
+        .route("/plans/compute", post(goals::compute))
+        .route(
+            "/plans/{id}",
+            get(goals::get_plan)
+                .patch(goals::update_plan)
+                .delete(goals::delete_plan),
+        )
+        .route("/plans/{id}/apply", post(goals::apply))
         .route("/events", get(crate::live::api_events))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
@@ -154,6 +170,9 @@ pub fn router() -> Router<AppState> {
         prospecting::create_script, prospecting::get_script, prospecting::update_script,
         prospecting::delete_script, prospecting::import, prospecting::get_import,
         prospecting::import_errors, prospecting::decide_import,
+        goals::list, goals::create, goals::get, goals::update, goals::delete, goals::progress,
+        goals::plans, goals::create_plan, goals::get_plan, goals::update_plan, goals::delete_plan,
+        goals::compute, goals::apply,
         crate::live::api_events
     ),
     components(schemas(
@@ -176,7 +195,17 @@ pub fn router() -> Router<AppState> {
         app::domain::prospecting::Target,
         prospecting::ColumnBody, prospecting::NewListBody, prospecting::ProspectBody,
         prospecting::ConvertBody, prospecting::DisqualifyBody, prospecting::AnswerBody,
-        prospecting::ScriptBody, prospecting::Decision
+        prospecting::ScriptBody, prospecting::Decision,
+        app::goals::api::GoalView, app::goals::api::GoalInput, app::goals::api::GoalProgress,
+        app::goals::api::ProgressRow, app::goals::api::PastPeriod, app::goals::api::PlanView,
+        app::goals::api::PlanOutcome, app::domain::goal::GoalKind, app::domain::goal::AssigneeKind,
+        app::domain::goal::Schedule, app::domain::goal::Pace, app::domain::goal::PaceStatus,
+        app::domain::period::Period, app::domain::period::PeriodKind,
+        app::domain::forecast::PlanInputs, app::domain::forecast::ActivityRate,
+        app::domain::forecast::PersonShare, app::domain::forecast::Funnel,
+        app::domain::forecast::Volume, app::domain::forecast::PersonPlan,
+        app::domain::forecast::PersonVolume, app::domain::forecast::GoalDraft,
+        goals::GoalPatch, goals::PlanBody, goals::PlanPatch
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

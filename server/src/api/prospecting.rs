@@ -546,7 +546,7 @@ pub async fn import(
         good_rows_only: query.good_rows_only,
     };
     let started = imports::begin(&state.db, &user.0, id, &options).await?;
-    if let Err(message) = store(body, &imports::upload_path(started.id)).await {
+    if let Err(message) = store(body, &imports::upload_path(started.id, started.created_at)).await {
         imports::abandon(&state.db, started.id, &message).await;
         return Err(ApiError(AppError::field("file", message)));
     }
