@@ -14,6 +14,8 @@ use crate::live::use_live_events;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = use_current_user();
+    let refresh = RwSignal::new(0u32);
+    let day = Resource::new(move || refresh.get(), |_| my_day());
     view! {
         <Title text="Home" />
         <RequireUser>
@@ -35,7 +37,7 @@ pub fn HomePage() -> impl IntoView {
                                     )}
                                 </p>
                             </section>
-                            <MyDaySection />
+                            <MyDaySection day refresh />
                             <div class="cards">
                                 <A href="/board" attr:class="card link-card">
                                     <h2>"Board"</h2>
@@ -75,9 +77,10 @@ pub fn HomePage() -> impl IntoView {
 
 /// Today's and this week's goals, and the leads due today; live.
 #[component]
-fn MyDaySection() -> impl IntoView {
-    let refresh = RwSignal::new(0u32);
-    let day = Resource::new(move || refresh.get(), |_| my_day());
+fn MyDaySection(
+    day: Resource<Result<MyDayView, crate::error::AppError>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     use_live_events(move |event| {
         if event.kind.starts_with("activity.") || event.kind.starts_with("lead.") {
             refresh.update(|n| *n += 1);

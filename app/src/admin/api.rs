@@ -205,11 +205,13 @@ pub async fn update_workspace(
     respond(
         async {
             authorize(Action::ManageWorkspace).await?;
-            let db = &state()?.db;
+            let txn = crate::server::writing(&state()?.db).await?;
             if let Some(days) = working_days {
-                workspace::set_working_days(db, &days).await?;
+                workspace::set_working_days(&txn, &days).await?;
             }
-            workspace::update(db, &name, &time_zone, &currency, &week_start).await
+            let view = workspace::update(&txn, &name, &time_zone, &currency, &week_start).await?;
+            txn.commit().await?;
+            Ok(view)
         }
         .await,
     )

@@ -262,8 +262,8 @@ pub fn compute(
     let leads = times(deals, leads_per_deal);
     let prospects = times(leads, prospects_per_lead);
     let mut rounded = !target_u.is_multiple_of(deal_u)
-        || !(deals * leads_per_deal.0).is_multiple_of(100)
-        || !(leads * prospects_per_lead.0).is_multiple_of(100);
+        || !(u128::from(deals) * u128::from(leads_per_deal.0)).is_multiple_of(100)
+        || !(u128::from(leads) * u128::from(prospects_per_lead.0)).is_multiple_of(100);
     let mut volumes = |count: u64, list: &[(i32, Ratio)]| -> Vec<Volume> {
         list.iter()
             .map(|(type_id, rate)| {
@@ -421,7 +421,10 @@ pub fn split(
                 type_id,
                 total,
                 per_day: ceil_div(total, days),
-                per_week: ceil_div(total * week, days),
+                per_week: u64::try_from(
+                    (u128::from(total) * u128::from(week)).div_ceil(u128::from(days)),
+                )
+                .unwrap_or(u64::MAX),
             });
         }
     }

@@ -231,7 +231,7 @@ impl Pace {
         } else {
             0.0
         };
-        let expected = (target as f64 * elapsed).round() as i64;
+        let expected = ((target as f64 * elapsed).round() as i64).clamp(0, target.max(0));
         let projected = if elapsed >= 1.0 {
             current
         } else if elapsed > 0.0 {
@@ -252,9 +252,9 @@ impl Pace {
             PaceStatus::Missed
         } else if elapsed <= 0.0 {
             PaceStatus::Upcoming
-        } else if current > expected + margin {
+        } else if current > expected.saturating_add(margin) {
             PaceStatus::Ahead
-        } else if current < expected - margin {
+        } else if current < expected.saturating_sub(margin) {
             PaceStatus::Behind
         } else {
             PaceStatus::OnTrack

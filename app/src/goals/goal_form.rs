@@ -88,7 +88,14 @@ pub fn GoalForm(
                 <FormMessage error=form_error(save) />
                 <div class="field" class:invalid=move || error("kind").get().is_some()>
                     <label for="goal-kind">"What counts"</label>
-                    <select id="goal-kind" on:change=set_text(|i, v| i.kind = v)>
+                    <select id="goal-kind" on:change=set_text(|i, v| {
+                        if (v == GoalKind::Activities.as_str()) != (i.kind == GoalKind::Activities.as_str()) {
+                            i.activity_type_id = None;
+                            i.outcome_id = None;
+                            i.pipeline_id = None;
+                        }
+                        i.kind = v;
+                    })>
                         {GoalKind::ALL.into_iter().map(|k| view! {
                             <option value=k.as_str() selected=move || input.with(|i| i.kind == k.as_str())>{k.label()}</option>
                         }).collect_view()}

@@ -249,8 +249,8 @@ fn Planner(options: GoalChoices, plans: Vec<PlanView>, current: Option<PlanView>
                 {text_field("deal_value", "Average deal value", |i| i.deal_value.clone(), |i, v| i.deal_value = v, |b| b.deal_value.basis.clone())}
                 {text_field("leads_per_deal", "Leads needed per won deal", |i| i.leads_per_deal.clone(), |i, v| i.leads_per_deal = v, |b| b.leads_per_deal.basis.clone())}
                 {text_field("prospects_per_lead", "Prospects needed per lead", |i| i.prospects_per_lead.clone(), |i, v| i.prospects_per_lead = v, |b| b.prospects_per_lead.basis.clone())}
-                <RateList stage="per_prospect" title="Activities per prospect" inputs options computed basis />
-                <RateList stage="per_lead" title="Activities per lead" inputs options computed basis />
+                <RateList stage="per_prospect" title="Activities per prospect" inputs options computed basis save />
+                <RateList stage="per_lead" title="Activities per lead" inputs options computed basis save />
                 <div class="history-box">
                     <h3>"Use our history"</h3>
                     <div class="field-row">
@@ -278,7 +278,7 @@ fn Planner(options: GoalChoices, plans: Vec<PlanView>, current: Option<PlanView>
                         <p class="hint">{format!("Measured from {} to {}. Ratios without enough data were left as they were.", b.from.format("%-d %b %Y"), b.to.format("%-d %b %Y"))}</p>
                     })}
                 </div>
-                <Split inputs options computed />
+                <Split inputs options computed save />
             </section>
             <section class="card planner-outputs" aria-live="polite">
                 <h2>"What it takes"</h2>
@@ -316,6 +316,7 @@ fn RateList(
     options: StoredValue<GoalChoices>,
     computed: Memo<Computed>,
     basis: RwSignal<Option<HistoryRatios>>,
+    save: ServerAction<SavePlan>,
 ) -> impl IntoView {
     fn list<'a>(i: &'a mut PlanInputs, stage: &str) -> &'a mut Vec<ActivityRate> {
         if stage == "per_prospect" {
@@ -358,7 +359,10 @@ fn RateList(
                 let error = Signal::derive(move || computed.with(|c| match c {
                     Err(errors) => errors.iter().find(|(f, _)| *f == error_field).map(|(_, m)| m.clone()),
                     Ok(_) => None,
-                }));
+                }).or_else(|| save.value().with(|v| match v {
+                    Some(Err(e)) => e.field_message(&error_field),
+                    _ => None,
+                })));
                 let type_id = rate.type_id;
                 let measured = move || basis.with(|b| b.as_ref().and_then(|b| {
                     let list = if stage == "per_prospect" { &b.per_prospect } else { &b.per_lead };
@@ -367,16 +371,16 @@ fn RateList(
                 view! {
                     <div class="rate-row" class:invalid=move || error.get().is_some()>
                         <select aria-label="Activity type" on:change=move |ev| {
-                            if let Ok(id) = event_target_value(&ev).parse() { inputs.update(|i| list(i, stage)[index].type_id = id); }
+                            if let Ok(id) = event_target_value(&ev).parse() { inputs.update(|i| if let Some(r) = list(i, stage).get_mut(index) { r.type_id = id; }); }
                         }>
                             {options.with_value(|o| o.types.iter().filter(|t| t.active || t.id == type_id).map(|t| view! {
                                 <option value=t.id selected=t.id == type_id>{t.name.clone()}</option>
                             }).collect_view())}
                         </select>
                         <input aria-label=format!("{field} rate") data-field=field.clone() inputmode="decimal" prop:value=rate.rate.clone()
-                            on:input=move |ev| { let v = event_target_value(&ev); inputs.update(|i| list(i, stage)[index].rate = v); } />
+                            on:input=move |ev| { let v = event_target_value(&ev); inputs.update(|i| if let Some(r) = list(i, stage).get_mut(index) { r.rate = v; }); } />
                         <button type="button" class="button secondary small" aria-label="Remove"
-                            on:click=move |_| inputs.update(|i| { list(i, stage).remove(index); })>"×"</button>
+                            on:click=move |_| inputs.update(|i| { if index < list(i, stage).len() { list(i, stage).remove(index); } })>"×"</button>
                         {move || error.get().map(|m| view! { <p class="field-error">{m}</p> })}
                         {move || measured().map(|m| view! { <p class="hint">{m}</p> })}
                     </div>
@@ -392,16 +396,19 @@ fn Split(
     inputs: RwSignal<PlanInputs>,
     options: StoredValue<GoalChoices>,
     computed: Memo<Computed>,
+    save: ServerAction<SavePlan>,
 ) -> impl IntoView {
     let segment_select = move |id: &'static str,
                                label: &'static str,
                                get: fn(&PlanInputs) -> Option<i32>,
                                set: fn(&mut PlanInputs, Option<i32>)| {
         let error = move || {
-            computed.with(|c| match c {
-                Err(errors) => errors.iter().find(|(f, _)| f == id).map(|(_, m)| m.clone()),
-                Ok(_) => None,
-            })
+            computed
+                .with(|c| match c {
+                    Err(errors) => errors.iter().find(|(f, _)| f == id).map(|(_, m)| m.clone()),
+                    Ok(_) => None,
+                })
+                .or_else(|| field_error(save, id).get())
         };
         view! {
             <div class="field" class:invalid=move || error().is_some()>

@@ -174,6 +174,7 @@ fn GoalCard(
     let kind = goal.kind;
     let title = goal.title.clone();
     let rows = progress.rows.clone();
+    let rows_empty = rows.is_empty();
     let sorted = move || {
         let (mut people, totals): (Vec<_>, Vec<_>) = rows.iter().cloned().partition(|r| !r.total);
         match sort.get() {
@@ -209,6 +210,7 @@ fn GoalCard(
                     }>"Delete"</button>
                 </div>
             </header>
+            {rows_empty.then(|| view! { <p class="muted">"No active member in this segment yet."</p> })}
             <div class="goal-rows">
                 {move || sorted().into_iter().map(|row| {
                     let name = row.name.clone();

@@ -188,7 +188,8 @@ pub async fn get_board(filter: BoardFilter) -> Result<BoardView, AppError> {
             let mut board = leads::board(db, &actor, &filter).await?;
             if let Some(pipeline) = board.pipeline_id {
                 board.goals =
-                    crate::server::goals::for_pipeline(db, pipeline, chrono::Utc::now()).await?;
+                    crate::server::goals::for_pipeline(db, &actor, pipeline, chrono::Utc::now())
+                        .await?;
             }
             Ok(board)
         }

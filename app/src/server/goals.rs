@@ -356,17 +356,9 @@ async fn check(db: &impl ConnectionTrait, input: &GoalInput) -> Result<Checked, 
                     "Activity goals count every activity of the type: leave the pipeline empty.",
                 );
             }
-        } else {
-            if input.activity_type_id.is_some() || input.outcome_id.is_some() {
-                check.fail(
-                    "activity_type_id",
-                    "Only activity goals name an activity type.",
-                );
-            }
-            if let Some(id) = input.pipeline_id {
-                if !names.pipelines.contains_key(&id) {
-                    check.fail("pipeline_id", "This pipeline does not exist.");
-                }
+        } else if let Some(id) = input.pipeline_id {
+            if !names.pipelines.contains_key(&id) {
+                check.fail("pipeline_id", "This pipeline does not exist.");
             }
         }
     }
@@ -682,6 +674,9 @@ impl<'a, C: ConnectionTrait> Counter<'a, C> {
                 }
                 AssigneeKind::Segment => {
                     let members = names.members(model.segment_id.unwrap_or_default());
+                    if members.is_empty() {
+                        return Ok(Vec::new());
+                    }
                     let mut rows: Vec<ProgressRow> = members
                         .iter()
                         .map(|u| {
@@ -898,9 +893,11 @@ pub async fn my_day(
 /// The result goals of one pipeline in their current periods, for its board.
 pub async fn for_pipeline(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     pipeline_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Vec<GoalProgress>, AppError> {
+    let sees_all = actor.require(crate::domain::Action::ManageGoals).is_ok();
     let cal = calendar(db).await?;
     let today = cal.today(now);
     let names = Names::load(db).await?;
@@ -911,9 +908,18 @@ pub async fn for_pipeline(
         .await?;
     let mut counter = Counter::new(db, cal);
     let mut out = Vec::new();
+    let me = names.users.get(&actor.id).cloned();
     for model in &models {
+        let team = model.assignee == AssigneeKind::Team.as_str();
+        let own = me.as_ref().is_some_and(|me| is_for(model, me));
+        if !(sees_all || team || own) {
+            continue;
+        }
         if let Some(period) = period_at(model, today, &cal) {
             let mut progress = counter.progress(model, &names, period, now, false).await?;
+            if !sees_all && !team {
+                progress.rows.retain(|r| r.user_id == Some(actor.id));
+            }
             // The board shows one bar per goal: the total, or the one person.
             let last = progress.rows.pop();
             progress.rows = last.into_iter().collect();
@@ -1304,7 +1310,12 @@ pub async fn history(
     } else {
         too_few(wins, "won deal", "won deals")
     };
-    let leads_per_deal = if wins >= MIN_SAMPLE && leads > 0 {
+    let leads_per_deal = if wins >= MIN_SAMPLE && leads == 0 {
+        Measured {
+            value: None,
+            basis: "Too little data: no lead created in the window.".into(),
+        }
+    } else if wins >= MIN_SAMPLE {
         Measured {
             value: Some(ratio_text(leads, wins)),
             basis: format!(
@@ -1332,7 +1343,7 @@ pub async fn history(
         let mut out: Vec<MeasuredRate> = counts
             .into_iter()
             .filter_map(|(type_id, count)| {
-                let t = names.types.get(&type_id)?;
+                let t = names.types.get(&type_id).filter(|t| t.active)?;
                 Some(MeasuredRate {
                     type_id,
                     type_name: t.name.clone(),

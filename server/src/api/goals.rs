@@ -79,11 +79,16 @@ pub async fn get(
 #[serde(default)]
 pub struct GoalPatch {
     pub kind: Option<String>,
+    #[serde(deserialize_with = "app::leads::api::double_option")]
     pub activity_type_id: Option<Option<i32>>,
+    #[serde(deserialize_with = "app::leads::api::double_option")]
     pub outcome_id: Option<Option<i32>>,
+    #[serde(deserialize_with = "app::leads::api::double_option")]
     pub pipeline_id: Option<Option<i32>>,
     pub assignee: Option<String>,
+    #[serde(deserialize_with = "app::leads::api::double_option")]
     pub user_id: Option<Option<i32>>,
+    #[serde(deserialize_with = "app::leads::api::double_option")]
     pub segment_id: Option<Option<i32>>,
     pub period: Option<String>,
     pub starts_on: Option<String>,
