@@ -8,13 +8,23 @@ use crate::components::layout::{use_current_user, RequireUser};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another. The token list follows the two actions, so they
+    // are created here too.
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
     view! {
         <Title text="Your account" />
         <RequireUser>
             <h1>"Your account"</h1>
             <ProfileForm />
             <PasswordForm />
-            <Tokens />
+            <Tokens create revoke tokens />
         </RequireUser>
     }
 }
@@ -106,14 +116,13 @@ fn PasswordForm() -> impl IntoView {
     }
 }
 
+/// The API tokens. `create`, `revoke` and `tokens` are created by the page.
 #[component]
-fn Tokens() -> impl IntoView {
-    let create = ServerAction::<CreateToken>::new();
-    let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_tokens(),
-    );
+fn Tokens(
+    create: ServerAction<CreateToken>,
+    revoke: ServerAction<RevokeToken>,
+    tokens: Resource<Result<Vec<TokenView>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"API tokens"</h2>

@@ -9,9 +9,11 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{get_feed, list_activity_types, FeedFilter, FeedItem, FeedPage as Page};
+use super::api::{
+    get_feed, list_activity_types, ActivityTypeView, FeedFilter, FeedItem, FeedPage as Page,
+};
 use super::view::{browser_local, ActivityIcon, OutcomeBadge};
-use crate::admin::api::{list_segments, list_users};
+use crate::admin::api::{list_segments, list_users, SegmentView, UserView};
 use crate::components::layout::RequireUser;
 use crate::components::scroll::LoadOlder;
 use crate::live::{use_live_events_after, LiveEvent};
@@ -19,12 +21,31 @@ use crate::live::{use_live_events_after, LiveEvent};
 /// Items the page keeps in memory; beyond this the oldest are dropped and load again on scroll.
 const HELD: usize = 200;
 
+/// The feed page's data: its first page and the choices of its filters.
+type FeedData = (Page, Vec<UserView>, Vec<SegmentView>, Vec<ActivityTypeView>);
+
 #[component]
 pub fn FeedPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
+    let filter = filter_from_query();
+    // One resource for the page and the filter choices, so that the browser hydrates exactly
+    // what the server rendered.
+    let data = Resource::new(
+        move || filter.get(),
+        |f| async move {
+            let page = get_feed(f, String::new()).await?;
+            let users = list_users().await?;
+            let segments = list_segments().await?;
+            let types = list_activity_types().await?;
+            Ok::<_, crate::error::AppError>((page, users, segments, types))
+        },
+    );
     view! {
         <Title text="Activity feed" />
         <RequireUser>
-            <Feed />
+            <Feed filter data />
         </RequireUser>
     }
 }
@@ -42,21 +63,12 @@ fn filter_from_query() -> Memo<FeedFilter> {
     })
 }
 
+/// The filters and the list. `filter` and `data` are created by the page.
 #[component]
-fn Feed() -> impl IntoView {
-    let filter = filter_from_query();
-    // One resource for the page and the filter choices, so that the browser hydrates exactly
-    // what the server rendered.
-    let data = Resource::new(
-        move || filter.get(),
-        |f| async move {
-            let page = get_feed(f, String::new()).await?;
-            let users = list_users().await?;
-            let segments = list_segments().await?;
-            let types = list_activity_types().await?;
-            Ok::<_, crate::error::AppError>((page, users, segments, types))
-        },
-    );
+fn Feed(
+    filter: Memo<FeedFilter>,
+    data: Resource<Result<FeedData, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <div class="board-head">
             <h1>"Activity feed"</h1>

@@ -8,18 +8,25 @@ use crate::components::layout::RequireUser;
 
 #[component]
 pub fn SegmentsPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
+    let reload = RwSignal::new(0u32);
+    let segments = Resource::new(move || reload.get(), |_| list_segments());
     view! {
         <Title text="Segments" />
         <RequireUser admin=true>
-            <SegmentsAdmin />
+            <SegmentsAdmin reload segments />
         </RequireUser>
     }
 }
 
+/// The creation form and the segments. `reload` and `segments` are created by the page.
 #[component]
-fn SegmentsAdmin() -> impl IntoView {
-    let reload = RwSignal::new(0u32);
-    let segments = Resource::new(move || reload.get(), |_| list_segments());
+fn SegmentsAdmin(
+    reload: RwSignal<u32>,
+    segments: Resource<Result<Vec<SegmentView>, crate::error::AppError>>,
+) -> impl IntoView {
     let create = ServerAction::<CreateSegment>::new();
     let form = NodeRef::<html::Form>::new();
     Effect::new(move || {

@@ -24,19 +24,27 @@ fn segment_options(segments: &[SegmentView]) -> Vec<(String, String)> {
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
+    let reload = RwSignal::new(0u32);
+    let users = Resource::new(move || reload.get(), |_| list_users());
+    let segments = Resource::new(|| (), |_| list_segments());
     view! {
         <Title text="Users" />
         <RequireUser admin=true>
-            <UsersAdmin />
+            <UsersAdmin reload users segments />
         </RequireUser>
     }
 }
 
+/// The creation form and the users. `reload`, `users` and `segments` are created by the page.
 #[component]
-fn UsersAdmin() -> impl IntoView {
-    let reload = RwSignal::new(0u32);
-    let users = Resource::new(move || reload.get(), |_| list_users());
-    let segments = Resource::new(|| (), |_| list_segments());
+fn UsersAdmin(
+    reload: RwSignal<u32>,
+    users: Resource<Result<Vec<UserView>, crate::error::AppError>>,
+    segments: Resource<Result<Vec<SegmentView>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <h1>"Users"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

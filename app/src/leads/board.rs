@@ -19,10 +19,16 @@ use crate::pipelines::api::StepView;
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
+    let filter = filter_from_query();
+    let refresh = RwSignal::new(0u32);
+    let board = Resource::new(move || (filter.get(), refresh.get()), |(f, _)| get_board(f));
     view! {
         <Title text="Board" />
         <RequireUser>
-            <Board />
+            <Board filter refresh board />
         </RequireUser>
     }
 }
@@ -44,11 +50,13 @@ fn filter_from_query() -> Memo<BoardFilter> {
 #[derive(Clone, Copy)]
 struct Pending(RwSignal<HashMap<i32, i32>>);
 
+/// The board with its filters, live. `filter`, `refresh` and `board` are created by the page.
 #[component]
-fn Board() -> impl IntoView {
-    let filter = filter_from_query();
-    let refresh = RwSignal::new(0u32);
-    let board = Resource::new(move || (filter.get(), refresh.get()), |(f, _)| get_board(f));
+fn Board(
+    filter: Memo<BoardFilter>,
+    refresh: RwSignal<u32>,
+    board: Resource<Result<BoardView, crate::error::AppError>>,
+) -> impl IntoView {
     use_live_events(move |event| {
         if event.kind.starts_with("lead.") || event.kind.starts_with("pipeline.") {
             refresh.update(|n| *n += 1);

@@ -12,10 +12,15 @@ use crate::live::use_live_events;
 
 #[component]
 pub fn PipelinesPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
+    let reload = RwSignal::new(0u32);
+    let pipelines = Resource::new(move || reload.get(), |_| list_pipelines());
     view! {
         <Title text="Pipelines" />
         <RequireUser admin=true>
-            <PipelinesAdmin />
+            <PipelinesAdmin reload pipelines />
         </RequireUser>
     }
 }
@@ -24,10 +29,12 @@ fn error_text<T>(result: Option<Result<T, crate::error::AppError>>) -> Option<St
     result.and_then(Result::err).map(|e| e.summary())
 }
 
+/// The creation form and the pipelines. `reload` and `pipelines` are created by the page.
 #[component]
-fn PipelinesAdmin() -> impl IntoView {
-    let reload = RwSignal::new(0u32);
-    let pipelines = Resource::new(move || reload.get(), |_| list_pipelines());
+fn PipelinesAdmin(
+    reload: RwSignal<u32>,
+    pipelines: Resource<Result<Vec<PipelineView>, crate::error::AppError>>,
+) -> impl IntoView {
     use_live_events(move |event| {
         if event.kind.starts_with("pipeline.") {
             reload.update(|n| *n += 1);

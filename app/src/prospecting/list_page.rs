@@ -22,16 +22,9 @@ use crate::pipelines::api::list_pipelines;
 
 #[component]
 pub fn ListPage() -> impl IntoView {
-    view! {
-        <Title text="Prospecting list" />
-        <RequireUser>
-            <Sheet />
-        </RequireUser>
-    }
-}
-
-#[component]
-fn Sheet() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
     let params = use_params_map();
     let id = Memo::new(move |_| {
         params
@@ -53,6 +46,21 @@ fn Sheet() -> impl IntoView {
             Ok::<_, AppError>((page, setup))
         },
     );
+    view! {
+        <Title text="Prospecting list" />
+        <RequireUser>
+            <Sheet query refresh data />
+        </RequireUser>
+    }
+}
+
+/// The list, once loaded. `query`, `refresh` and `data` are created by the page.
+#[component]
+fn Sheet(
+    query: RwSignal<RowQuery>,
+    refresh: RwSignal<u32>,
+    data: Resource<Result<(ListData, Setup), AppError>>,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

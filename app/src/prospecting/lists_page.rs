@@ -5,26 +5,33 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use super::api::{prospecting_lists, CreateProspectingList};
+use super::api::{prospecting_lists, CreateProspectingList, ListView};
 use crate::components::form::{field_error, form_error, FormMessage};
 use crate::components::layout::{use_current_user, RequireUser};
 use crate::domain::Role;
 
 #[component]
 pub fn ListsPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
+    let archived = RwSignal::new(false);
+    let lists = Resource::new(move || archived.get(), prospecting_lists);
     view! {
         <Title text="Prospecting lists" />
         <RequireUser>
-            <Lists />
+            <Lists archived lists />
         </RequireUser>
     }
 }
 
+/// The lists and the creation form. `archived` and `lists` are created by the page.
 #[component]
-fn Lists() -> impl IntoView {
-    let archived = RwSignal::new(false);
+fn Lists(
+    archived: RwSignal<bool>,
+    lists: Resource<Result<Vec<ListView>, crate::error::AppError>>,
+) -> impl IntoView {
     let create = ServerAction::<CreateProspectingList>::new();
-    let lists = Resource::new(move || archived.get(), prospecting_lists);
     let user = use_current_user();
     let can_manage = move || {
         user.get()

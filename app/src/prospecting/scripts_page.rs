@@ -9,18 +9,14 @@ use crate::components::layout::RequireUser;
 use crate::domain::prospecting::QuestionKind;
 use crate::pipelines::api::list_pipelines;
 
-#[component]
-pub fn ScriptsPage() -> impl IntoView {
-    view! {
-        <Title text="Sales scripts" />
-        <RequireUser admin=true>
-            <Scripts />
-        </RequireUser>
-    }
-}
+/// The scripts and the pipelines they can be attached to.
+type ScriptsData = (Vec<ScriptView>, Vec<(i32, String)>);
 
 #[component]
-fn Scripts() -> impl IntoView {
+pub fn ScriptsPage() -> impl IntoView {
+    // Created here, once, and not inside `RequireUser`: the server may render its children
+    // more than once, each time with new resources, and the browser could then hydrate its
+    // single copy with the data of another.
     let refresh = RwSignal::new(0u32);
     let scripts = Resource::new(
         move || refresh.get(),
@@ -34,6 +30,21 @@ fn Scripts() -> impl IntoView {
             Ok::<_, crate::error::AppError>((scripts, pipelines))
         },
     );
+    view! {
+        <Title text="Sales scripts" />
+        <RequireUser admin=true>
+            <Scripts refresh scripts />
+        </RequireUser>
+    }
+}
+
+/// The scripts, each in an editor, and one for a new script. `refresh` and `scripts` are
+/// created by the page.
+#[component]
+fn Scripts(
+    refresh: RwSignal<u32>,
+    scripts: Resource<Result<ScriptsData, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <h1>"Sales scripts"</h1>
         <p class="muted">"Attach a script to a prospecting list in its settings; reps see it when they call."</p>
