@@ -19,7 +19,7 @@ WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-mutable-globals --enable-non
 DATABASE_URL ?= sqlite://data/cadence.db
 ADDR ?= 127.0.0.1:3000
 
-.PHONY: run build site server tools rust-tools node-tools chromium test fmt-check clippy test-rust test-e2e bench-board bench-activities bench-import clean
+.PHONY: run build site server tools rust-tools node-tools chromium test fmt-check clippy test-rust test-e2e bench-board bench-activities bench-import bench-goals clean
 
 ## run: install what is missing, build in release mode, serve the demo workspace on http://127.0.0.1:3000
 run: build
@@ -92,6 +92,10 @@ bench-board:
 ## bench-import: a 1,000,000-row CSV imported through the API on SQLite (wall time, peak RSS), then the list page
 bench-import: server
 	CADENCE_BIN=$(BIN) cargo bench -p server --bench import
+
+## bench-goals: 200 users, 2,000,000 activities on SQLite: the team goals page per kind of period, My day, progress
+bench-goals:
+	cargo bench -p server --bench goals
 
 ## bench-activities: 50 API clients logging activities on SQLite for 30 s with 200 SSE feed clients
 bench-activities:

@@ -9,7 +9,7 @@ use crate::components::progress::GoalBar;
 use crate::domain::period::PeriodKind;
 use crate::domain::Role;
 use crate::goals::api::{my_day, MyDayView};
-use crate::live::use_live_events;
+use crate::live::use_refresh_on;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -81,11 +81,7 @@ fn MyDaySection(
     day: Resource<Result<MyDayView, crate::error::AppError>>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
-    use_live_events(move |event| {
-        if event.kind.starts_with("activity.") || event.kind.starts_with("lead.") {
-            refresh.update(|n| *n += 1);
-        }
-    });
+    use_refresh_on(&["activity.", "lead."], refresh, 300);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading your day…"</p> }>
             {move || Suspend::new(async move {

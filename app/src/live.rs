@@ -56,3 +56,27 @@ pub fn use_live_events_after(after: Option<i64>, on_event: impl Fn(LiveEvent) + 
     #[cfg(not(feature = "hydrate"))]
     let _ = (after, on_event);
 }
+
+/// Bumps `refresh` after events whose kind starts with one of `prefixes`, at most once per
+/// `quiet_ms`: a burst of events (a busy team logging calls) costs one refetch, not one each.
+pub fn use_refresh_on(
+    prefixes: &'static [&'static str],
+    refresh: leptos::prelude::RwSignal<u32>,
+    quiet_ms: u64,
+) {
+    use leptos::prelude::*;
+    let scheduled = StoredValue::new(false);
+    use_live_events(move |event| {
+        if !prefixes.iter().any(|p| event.kind.starts_with(p)) || scheduled.get_value() {
+            return;
+        }
+        scheduled.set_value(true);
+        set_timeout(
+            move || {
+                scheduled.set_value(false);
+                refresh.update(|n| *n += 1);
+            },
+            std::time::Duration::from_millis(quiet_ms),
+        );
+    });
+}

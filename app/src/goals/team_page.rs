@@ -14,7 +14,7 @@ use crate::components::layout::RequireUser;
 use crate::components::progress::GoalBar;
 use crate::domain::period::PeriodKind;
 use crate::error::AppError;
-use crate::live::use_live_events;
+use crate::live::use_refresh_on;
 
 #[component]
 pub fn TeamGoalsPage() -> impl IntoView {
@@ -48,11 +48,7 @@ fn TeamGoalsBody(
     options: Resource<Result<GoalChoices, AppError>>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
-    use_live_events(move |event| {
-        if event.kind.starts_with("activity.") || event.kind.starts_with("lead.") {
-            refresh.update(|n| *n += 1);
-        }
-    });
+    use_refresh_on(&["activity.", "lead."], refresh, 300);
     let sort = RwSignal::new(Sort::Status);
     // `Some(None)`: a new goal; `Some(Some(goal))`: changing that goal.
     let editing = RwSignal::new(None::<Option<GoalView>>);
