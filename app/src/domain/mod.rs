@@ -8,6 +8,7 @@ pub mod lead;
 pub mod money;
 pub mod period;
 pub mod prospecting;
+pub mod report;
 pub mod text;
 pub mod throttle;
 pub mod validate;
