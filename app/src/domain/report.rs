@@ -1,7 +1,7 @@
 //! Report ranges (issue #7, first part): the presets of every report's date range, resolved in
 //! the workspace's calendar, and the buckets of a range by day, week or month.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::period::{Period, PeriodKind};
@@ -113,19 +113,10 @@ pub fn percent(part: i64, whole: i64) -> i64 {
     ((i128::from(part) * 200 + i128::from(whole)) / (i128::from(whole) * 2)) as i64
 }
 
-/// The first day of the month after `date`'s (for month labels and navigation).
-pub fn next_month(date: NaiveDate) -> NaiveDate {
-    let (y, m) = if date.month() == 12 {
-        (date.year() + 1, 1)
-    } else {
-        (date.year(), date.month() + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(date + Duration::days(31))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{Datelike, Duration};
     use proptest::prelude::*;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -218,7 +209,6 @@ mod tests {
         assert_eq!(percent(1, 3), 33);
         assert_eq!(percent(2, 3), 67);
         assert_eq!(percent(3, 3), 100);
-        assert_eq!(next_month(date(2026, 12, 5)), date(2027, 1, 1));
     }
 
     proptest! {

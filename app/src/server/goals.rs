@@ -17,6 +17,7 @@ use super::Actor;
 use crate::domain::forecast::{self, Member, PlanInputs};
 use crate::domain::goal::{AssigneeKind, GoalKind, Pace, Schedule};
 use crate::domain::period::{self, elapsed_share, Period, PeriodKind, WorkingDays};
+use crate::domain::text::counted;
 use crate::domain::validate::WeekStart;
 use crate::error::{AppError, Check};
 use crate::goals::api::{
@@ -1189,18 +1190,22 @@ fn ratio_text(numerator: i64, denominator: i64) -> String {
     forecast::Ratio::from_hundredths(hundredths.clamp(1, i128::from(u32::MAX)) as u64).to_string()
 }
 
-fn counted(n: i64, one: &str, many: &str) -> String {
-    crate::domain::text::counted(n, one, many)
-}
-
-async fn scalar(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<i64, AppError> {
+/// The `N` numbers of a one-row query (NULL reads as 0).
+async fn numbers<const N: usize>(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<[i64; N], AppError> {
     let row = db
         .query_one_raw(statement(db.get_database_backend(), sql, values))
         .await?;
-    Ok(match row {
-        Some(row) => row.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0),
-        None => 0,
-    })
+    let mut out = [0; N];
+    if let Some(row) = row {
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = row.try_get_by_index::<Option<i64>>(i)?.unwrap_or(0);
+        }
+    }
+    Ok(out)
 }
 
 async fn per_type(
@@ -1251,31 +1256,20 @@ pub async fn history(
         values
     };
     let window = || -> Vec<Value> { vec![from.into(), to.into()] };
-    let wins = scalar(
+    let [wins, won_cents] = numbers(
         db,
-        &format!("SELECT COUNT(*) FROM lead_history h JOIN leads l ON l.id = h.lead_id WHERE h.at >= ? AND h.at < ? AND {LAST_WIN}{pipeline_sql}"),
+        &format!("SELECT COUNT(*), CAST(COALESCE(SUM(l.amount_cents), 0) AS BIGINT) FROM lead_history h JOIN leads l ON l.id = h.lead_id WHERE h.at >= ? AND h.at < ? AND {LAST_WIN}{pipeline_sql}"),
         with_pipeline(window()),
     )
     .await?;
-    let won_cents = scalar(
+    // Leads created, and those of them converted from a prospect.
+    let [leads, converted] = numbers(
         db,
-        &format!("SELECT CAST(COALESCE(SUM(l.amount_cents), 0) AS BIGINT) FROM lead_history h JOIN leads l ON l.id = h.lead_id WHERE h.at >= ? AND h.at < ? AND {LAST_WIN}{pipeline_sql}"),
+        &format!("SELECT COUNT(*), COUNT(l.origin_prospect_id) FROM leads l WHERE l.created_at >= ? AND l.created_at < ?{pipeline_sql}"),
         with_pipeline(window()),
     )
     .await?;
-    let leads = scalar(
-        db,
-        &format!("SELECT COUNT(*) FROM leads l WHERE l.created_at >= ? AND l.created_at < ?{pipeline_sql}"),
-        with_pipeline(window()),
-    )
-    .await?;
-    let converted = scalar(
-        db,
-        &format!("SELECT COUNT(*) FROM leads l WHERE l.created_at >= ? AND l.created_at < ? AND l.origin_prospect_id IS NOT NULL{pipeline_sql}"),
-        with_pipeline(window()),
-    )
-    .await?;
-    let prospects_worked = scalar(
+    let [prospects_worked] = numbers(
         db,
         "SELECT COUNT(DISTINCT prospect_id) FROM activities WHERE occurred_at >= ? AND occurred_at < ? AND prospect_id IS NOT NULL",
         window(),
