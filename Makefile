@@ -38,10 +38,13 @@ site: tools
 	$(NODE_BIN)/wasm-opt $(WASM_OPT_FLAGS) -o $(SITE)/pkg/cadence_bg.wasm $(SITE)/pkg/cadence_bg.wasm
 	cp style/main.css $(SITE)/pkg/cadence.css
 	cp -R public/. $(SITE)/
+	mkdir -p $(SITE)/vendor
+	cp end2end/node_modules/echarts/dist/echarts.min.js $(SITE)/vendor/echarts.min.js
+	cp end2end/node_modules/echarts/LICENSE $(SITE)/vendor/echarts.LICENSE.txt
 	@printf 'site: wasm %s bytes, %s bytes gzipped\n' \
 		"$$(wc -c < $(SITE)/pkg/cadence_bg.wasm)" "$$(gzip -9c $(SITE)/pkg/cadence_bg.wasm | wc -c)"
 
-## tools: the wasm target, wasm-bindgen-cli matching Cargo.lock, and the npm packages (wasm-opt, playwright-core)
+## tools: the wasm target, wasm-bindgen-cli matching Cargo.lock, and the npm packages (wasm-opt, playwright-core, echarts)
 tools: rust-tools node-tools
 
 rust-tools:

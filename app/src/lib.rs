@@ -14,6 +14,7 @@ pub mod leads;
 pub mod live;
 pub mod pipelines;
 pub mod prospecting;
+pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -84,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/scripts") view=prospecting::ScriptsPage ssr=SsrMode::Async />
                     <Route path=path!("/goals") view=goals::TeamGoalsPage ssr=SsrMode::Async />
                     <Route path=path!("/plan") view=goals::PlannerPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports") view=reports::ReportsIndex ssr=SsrMode::Async />
+                    <Route path=path!("/reports/:kind") view=reports::ReportPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

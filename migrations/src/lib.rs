@@ -8,6 +8,7 @@ mod m20261127_000002_create_pipelines_and_leads;
 mod m20261127_000003_create_activities;
 mod m20261127_000004_create_prospecting;
 mod m20261127_000005_create_goals;
+mod m20261127_000006_report_columns;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_activities::Migration),
             Box::new(m20261127_000004_create_prospecting::Migration),
             Box::new(m20261127_000005_create_goals::Migration),
+            Box::new(m20261127_000006_report_columns::Migration),
         ]
     }
 }

@@ -179,6 +179,8 @@ async fn main() {
                 from_status: Set(Some("active".into())),
                 to_status: Set("won".into()),
                 at: Set(now - Days::minutes(((i * 104_729) as i64) % SPAN_MINUTES)),
+                amount_cents: Set((i % 97 + 1) as i64 * 10_000),
+                last_close: Set(true),
                 ..Default::default()
             })
             .collect();

@@ -204,13 +204,14 @@ async fn seed_pipelines(db: &DatabaseConnection) -> Result<(), BoxError> {
             let next_action =
                 (!closed).then(|| now + Duration::hours(dice.roll(24 * 14) as i64 - 48));
             let company = COMPANIES[dice.roll(COMPANIES.len() as u64) as usize];
+            let amount = ((dice.roll(95) + 5) * 50_000) as i64;
             let model = lead::ActiveModel {
                 title: Set(format!(
                     "{} — {}",
                     DEALS[dice.roll(DEALS.len() as u64) as usize],
                     company
                 )),
-                amount_cents: Set(((dice.roll(95) + 5) * 50_000) as i64),
+                amount_cents: Set(amount),
                 currency: Set("EUR".into()),
                 probability: Set(10 + 20 * reached as i32),
                 owner_id: Set(owner),
@@ -256,6 +257,9 @@ async fn seed_pipelines(db: &DatabaseConnection) -> Result<(), BoxError> {
                     from_status: Set(from.map(|f| f.1.to_string())),
                     to_status: Set(to_status.to_string()),
                     at: Set(at),
+                    amount_cents: Set(amount),
+                    // Only the last entry changes the status into a closed one.
+                    last_close: Set(closed && to_status == status),
                     ..Default::default()
                 })
                 .collect();

@@ -395,6 +395,16 @@ fn server_fns() -> Vec<Case> {
         ("delete_plan", vec![("id", "999999")], [401, 403, 404, 404]),
         ("apply_plan", vec![("id", "999999")], [401, 403, 404, 404]),
         ("plan_history", vec![("days", "90")], [401, 403, 200, 200]),
+        // Reports: members get the ones about themselves.
+        (
+            "report",
+            vec![(
+                "json",
+                r#"{"kind":"team_performance","query":{"range":"this_month"}}"#,
+            )],
+            users,
+        ),
+        ("report_options", vec![], users),
         ("logout", vec![], everyone),
     ]
 }
@@ -592,6 +602,37 @@ async fn every_api_route_checks_the_token_and_role(app: &TestApp) {
             [401, 403, 422, 422],
         ),
         ("GET", "/plans", None, [401, 403, 200, 200]),
+        (
+            "GET",
+            "/reports/team-activity?from=2026-11-01&to=2026-11-30",
+            None,
+            [401, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/reports/prospecting-lists/999999?from=2026-11-01&to=2026-11-30",
+            None,
+            [401, 404, 404, 404],
+        ),
+        // No pipeline exists here: refused with the reason.
+        (
+            "GET",
+            "/reports/pipeline-performance?from=2026-11-01&to=2026-11-30",
+            None,
+            [401, 422, 422, 422],
+        ),
+        (
+            "GET",
+            "/reports/team-performance?from=2026-11-01&to=2026-11-30&format=csv",
+            None,
+            [401, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/reports/company-performance?from=2026-11-01&to=2026-11-30&group_by=week",
+            None,
+            [401, 200, 200, 200],
+        ),
         ("GET", "/plans/999999", None, [401, 403, 404, 404]),
         (
             "POST",

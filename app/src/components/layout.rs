@@ -58,6 +58,7 @@ pub fn TopBar() -> impl IntoView {
                                     <A href="/feed">"Feed"</A>
                                     <A href="/activities">"My activities"</A>
                                     <A href="/lists">"Lists"</A>
+                                    <A href="/reports/team-activity">"Reports"</A>
                                     <Show when=move || manages>
                                         <A href="/goals">"Goals"</A>
                                         <A href="/plan">"Planner"</A>

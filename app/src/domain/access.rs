@@ -68,10 +68,14 @@ pub enum Action {
     ManageScripts,
     /// Set goals, see everyone's progress, and plan (the forecast planner).
     ManageGoals,
+    /// Open the reports (members: the reports about themselves).
+    ViewReports,
+    /// See the reports about everyone, not only oneself.
+    ViewTeamReports,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewTeam,
         Action::ManageOwnAccount,
         Action::ManageUsers,
@@ -84,6 +88,8 @@ impl Action {
         Action::ManageLists,
         Action::ManageScripts,
         Action::ManageGoals,
+        Action::ViewReports,
+        Action::ViewTeamReports,
     ];
 }
 
@@ -93,8 +99,11 @@ pub fn allows(role: Role, action: Action) -> bool {
         Action::ViewTeam
         | Action::ManageOwnAccount
         | Action::LogActivities
-        | Action::WorkProspects => true,
-        Action::ManageLists | Action::ManageGoals => matches!(role, Role::Admin | Role::Manager),
+        | Action::WorkProspects
+        | Action::ViewReports => true,
+        Action::ManageLists | Action::ManageGoals | Action::ViewTeamReports => {
+            matches!(role, Role::Admin | Role::Manager)
+        }
         Action::ManageUsers
         | Action::ManageScripts
         | Action::ManageSegments

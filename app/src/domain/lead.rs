@@ -91,6 +91,13 @@ pub fn history_entry(
     }
 }
 
+/// Whether a history entry from `before` to `after` is a closing that reports count: a change
+/// of status into won, lost or cancelled (a lead created closed included). Any later change of
+/// status takes that mark away from the earlier entry (reopened, or closed another way).
+pub fn is_closing(before: Option<LeadStatus>, after: LeadStatus) -> bool {
+    before != Some(after) && after.is_closed()
+}
+
 /// Whether `closed_at` must be set (closing), cleared (reopening) or kept by a status change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClosedAt {

@@ -7,6 +7,89 @@ use serde::{Deserialize, Serialize};
 use super::period::{Period, PeriodKind};
 use super::validate::WeekStart;
 
+/// The five reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    TeamActivity,
+    ProspectingList,
+    PipelinePerformance,
+    TeamPerformance,
+    CompanyPerformance,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 5] = [
+        ReportKind::TeamActivity,
+        ReportKind::ProspectingList,
+        ReportKind::PipelinePerformance,
+        ReportKind::TeamPerformance,
+        ReportKind::CompanyPerformance,
+    ];
+
+    /// The report's path segment, as in `/reports/team-activity`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ReportKind::TeamActivity => "team-activity",
+            ReportKind::ProspectingList => "prospecting-list",
+            ReportKind::PipelinePerformance => "pipeline-performance",
+            ReportKind::TeamPerformance => "team-performance",
+            ReportKind::CompanyPerformance => "company-performance",
+        }
+    }
+
+    pub fn parse(slug: &str) -> Option<ReportKind> {
+        ReportKind::ALL.into_iter().find(|k| k.slug() == slug)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportKind::TeamActivity => "Team activity",
+            ReportKind::ProspectingList => "Prospecting list",
+            ReportKind::PipelinePerformance => "Pipeline performance",
+            ReportKind::TeamPerformance => "Team performance",
+            ReportKind::CompanyPerformance => "Company performance",
+        }
+    }
+
+    /// Which filters the report's page offers.
+    pub fn filters(self) -> Filters {
+        let (pipeline, segment, user, list, group_by) = match self {
+            ReportKind::TeamActivity => (false, true, true, false, false),
+            ReportKind::ProspectingList => (false, false, false, true, false),
+            ReportKind::PipelinePerformance => (true, false, false, false, false),
+            ReportKind::TeamPerformance => (true, true, true, false, false),
+            ReportKind::CompanyPerformance => (true, false, false, false, true),
+        };
+        Filters {
+            pipeline,
+            segment,
+            user,
+            list,
+            group_by,
+        }
+    }
+}
+
+/// The filters a report takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filters {
+    pub pipeline: bool,
+    pub segment: bool,
+    pub user: bool,
+    pub list: bool,
+    pub group_by: bool,
+}
+
+/// The longest range a report accepts, in days.
+pub const MAX_RANGE_DAYS: i64 = 731;
+
+/// Whole percent with the share of `whole`; `None` when there is nothing to share (shown as
+/// a dash rather than a misleading 0 %).
+pub fn share(part: i64, whole: i64) -> Option<i64> {
+    (whole > 0).then(|| percent(part, whole))
+}
+
 /// A date range as the report pages offer it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,6 +115,23 @@ impl RangePreset {
         RangePreset::ThisQuarter,
         RangePreset::ThisHalfYear,
     ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RangePreset::Today => "today",
+            RangePreset::Yesterday => "yesterday",
+            RangePreset::ThisWeek => "this_week",
+            RangePreset::LastWeek => "last_week",
+            RangePreset::ThisMonth => "this_month",
+            RangePreset::LastMonth => "last_month",
+            RangePreset::ThisQuarter => "this_quarter",
+            RangePreset::ThisHalfYear => "this_half_year",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RangePreset> {
+        RangePreset::ALL.into_iter().find(|p| p.as_str() == text)
+    }
 
     pub fn label(self) -> &'static str {
         match self {
@@ -201,6 +301,19 @@ mod tests {
         );
         assert_eq!(months.len(), 3);
         assert_eq!(months[1].days(), 28);
+    }
+
+    #[test]
+    fn kinds_and_presets_round_trip_their_names() {
+        for kind in ReportKind::ALL {
+            assert_eq!(ReportKind::parse(kind.slug()), Some(kind));
+        }
+        for preset in RangePreset::ALL {
+            assert_eq!(RangePreset::parse(preset.as_str()), Some(preset));
+        }
+        assert_eq!(ReportKind::parse("nope"), None);
+        assert_eq!(share(1, 0), None);
+        assert_eq!(share(1, 4), Some(25));
     }
 
     #[test]

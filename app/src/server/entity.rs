@@ -227,6 +227,11 @@ pub mod lead_history {
         pub from_status: Option<String>,
         pub to_status: String,
         pub at: DateTimeUtc,
+        /// The lead's amount when this entry was written.
+        pub amount_cents: i64,
+        /// This entry is the closing that counts: the lead's last status change, into the
+        /// won, lost or cancelled status it still has.
+        pub last_close: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -512,7 +512,7 @@ pub async fn list(
 }
 
 /// A query with `?` placeholders, numbered for PostgreSQL.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => {
             let mut numbered = String::with_capacity(sql.len() + 8);
@@ -552,12 +552,10 @@ impl Measure {
     }
 }
 
-/// The SQL condition of a win: the lead is won now, and this is the status change that made
-/// it won the last time (a lead reopened and won again counts once, on its last win).
-const LAST_WIN: &str = "l.status = 'won' AND h.to_status = 'won' \
-    AND (h.from_status IS NULL OR h.from_status <> 'won') \
-    AND NOT EXISTS (SELECT 1 FROM lead_history x WHERE x.lead_id = h.lead_id \
-    AND x.to_status = 'won' AND (x.from_status IS NULL OR x.from_status <> 'won') AND x.id > h.id)";
+/// The SQL condition of a win over `lead_history h`: the entry is the lead's closing that counts
+/// (its last change of status, into the status it still has; see `domain::lead::is_closing`),
+/// and that status is won. Its amount is the lead's amount at the win.
+pub(crate) const LAST_WIN: &str = "h.last_close AND h.to_status = 'won'";
 
 /// The value of `measure` per user over `[from, to)`.
 async fn values(
@@ -593,14 +591,14 @@ async fn values(
             let what = if measure.kind == GoalKind::LeadsWon {
                 "COUNT(*)"
             } else {
-                "CAST(COALESCE(SUM(l.amount_cents), 0) AS BIGINT)"
+                "CAST(COALESCE(SUM(h.amount_cents), 0) AS BIGINT)"
             };
             let mut sql = format!(
-                "SELECT h.owner_id, {what} FROM lead_history h JOIN leads l ON l.id = h.lead_id \
+                "SELECT h.owner_id, {what} FROM lead_history h \
                  WHERE h.at >= ? AND h.at < ? AND {LAST_WIN}"
             );
             if let Some(pipeline) = measure.pipeline_id {
-                sql.push_str(" AND l.pipeline_id = ?");
+                sql.push_str(" AND h.to_pipeline_id = ?");
                 values.push(pipeline.into());
             }
             sql + " GROUP BY h.owner_id"
@@ -1258,7 +1256,7 @@ pub async fn history(
     let window = || -> Vec<Value> { vec![from.into(), to.into()] };
     let [wins, won_cents] = numbers(
         db,
-        &format!("SELECT COUNT(*), CAST(COALESCE(SUM(l.amount_cents), 0) AS BIGINT) FROM lead_history h JOIN leads l ON l.id = h.lead_id WHERE h.at >= ? AND h.at < ? AND {LAST_WIN}{pipeline_sql}"),
+        &format!("SELECT COUNT(*), CAST(COALESCE(SUM(h.amount_cents), 0) AS BIGINT) FROM lead_history h WHERE h.at >= ? AND h.at < ? AND {LAST_WIN}{}", pipeline_sql.replace("l.pipeline_id", "h.to_pipeline_id")),
         with_pipeline(window()),
     )
     .await?;

@@ -17,8 +17,8 @@ use super::entity::{lead, lead_history, pipeline, step, user};
 use super::events::{self, EventBus};
 use super::{users, workspace, Actor};
 use crate::domain::lead::{
-    closed_at_change, history_entry, may_delete_or_reassign, may_edit_lead, ClosedAt, LeadStatus,
-    Position,
+    closed_at_change, history_entry, is_closing, may_delete_or_reassign, may_edit_lead, ClosedAt,
+    LeadStatus, Position,
 };
 use crate::domain::money::{decimal_string, Amount};
 use crate::domain::validate::{Currency, Email};
@@ -372,6 +372,16 @@ async fn write_history(
     let Some((from, to)) = history_entry(before.map(position_of), position_of(after)) else {
         return Ok(None);
     };
+    let from_status = from.map(|p| p.status);
+    if from.is_some() && from_status != Some(to.status) {
+        // A change of status: an earlier closing of this lead no longer counts.
+        lead_history::Entity::update_many()
+            .col_expr(lead_history::Column::LastClose, Expr::value(false))
+            .filter(lead_history::Column::LeadId.eq(after.id))
+            .filter(lead_history::Column::LastClose.eq(true))
+            .exec(db)
+            .await?;
+    }
     let entry = lead_history::ActiveModel {
         lead_id: Set(after.id),
         user_id: Set(actor.id),
@@ -383,6 +393,8 @@ async fn write_history(
         from_status: Set(from.map(|p| p.status.as_str().to_string())),
         to_status: Set(to.status.as_str().to_string()),
         at: Set(after.updated_at),
+        amount_cents: Set(after.amount_cents),
+        last_close: Set(is_closing(from_status, to.status)),
         ..Default::default()
     }
     .insert(db)

@@ -9,6 +9,7 @@ pub mod leads;
 pub mod passwords;
 pub mod pipelines;
 pub mod prospecting;
+pub mod reports;
 pub mod scripts;
 pub mod segments;
 pub mod session_store;

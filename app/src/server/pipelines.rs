@@ -251,6 +251,7 @@ async fn move_leads(
                 from_status: Set(Some(l.status.clone())),
                 to_status: Set(l.status.clone()),
                 at: Set(now),
+                amount_cents: Set(l.amount_cents),
                 ..Default::default()
             })
             .collect();

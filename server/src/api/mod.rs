@@ -8,6 +8,7 @@ mod goals;
 mod leads;
 mod pipelines;
 mod prospecting;
+mod reports;
 mod segments;
 mod users;
 
@@ -145,6 +146,20 @@ pub fn router() -> Router<AppState> {
                 .delete(goals::delete_plan),
         )
         .route("/plans/{id}/apply", post(goals::apply))
+        .route("/reports/team-activity", get(reports::team_activity))
+        .route(
+            "/reports/prospecting-lists/{id}",
+            get(reports::prospecting_list),
+        )
+        .route(
+            "/reports/pipeline-performance",
+            get(reports::pipeline_performance),
+        )
+        .route("/reports/team-performance", get(reports::team_performance))
+        .route(
+            "/reports/company-performance",
+            get(reports::company_performance),
+        )
         .route("/events", get(crate::live::api_events))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
@@ -173,6 +188,8 @@ pub fn router() -> Router<AppState> {
         goals::list, goals::create, goals::get, goals::update, goals::delete, goals::progress,
         goals::plans, goals::create_plan, goals::get_plan, goals::update_plan, goals::delete_plan,
         goals::compute, goals::apply,
+        reports::team_activity, reports::prospecting_list, reports::pipeline_performance,
+        reports::team_performance, reports::company_performance,
         crate::live::api_events
     ),
     components(schemas(
@@ -205,7 +222,14 @@ pub fn router() -> Router<AppState> {
         app::domain::forecast::PersonShare, app::domain::forecast::Funnel,
         app::domain::forecast::Volume, app::domain::forecast::PersonPlan,
         app::domain::forecast::PersonVolume, app::domain::forecast::GoalDraft,
-        goals::GoalPatch, goals::PlanBody, goals::PlanPatch
+        goals::GoalPatch, goals::PlanBody, goals::PlanPatch,
+        app::reports::api::ActivityColumn, app::reports::api::ActivityCount,
+        app::reports::api::TeamActivityRow, app::reports::api::TeamActivityReport,
+        app::reports::api::ListProspectRow, app::reports::api::ListLeadRow,
+        app::reports::api::ListReport, app::reports::api::StepRow,
+        app::reports::api::PipelineReport, app::reports::api::TeamPerformanceRow,
+        app::reports::api::TeamPerformanceReport, app::reports::api::CompanyRow,
+        app::reports::api::CompanyReport
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -3,8 +3,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use app::server::entity::{activity, lead, lead_history, user};
 use app::server::{tokens, users};
+use chrono::{DateTime, Utc};
 use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
 use server::config::ServeArgs;
@@ -262,6 +265,18 @@ impl<'a> Api<'a> {
         }
     }
 
+    /// A client with a new token of an existing user.
+    pub async fn for_user(app: &'a TestApp, user_id: i32) -> Api<'a> {
+        Api {
+            app,
+            client: Client::new(),
+            token: tokens::create(&app.db, user_id, "test")
+                .await
+                .expect("token")
+                .token,
+        }
+    }
+
     pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let mut request = self
             .client
@@ -299,4 +314,116 @@ pub async fn pipeline(admin: &Api<'_>, name: &str, steps: &[&str]) -> (i64, Vec<
         .map(|s| s["id"].as_i64().unwrap())
         .collect();
     (p["id"].as_i64().unwrap(), steps)
+}
+
+pub async fn type_id(api: &Api<'_>, name: &str, outcome: Option<&str>) -> (i64, Option<i64>) {
+    let types = api.ok("GET", "/activity-types", None).await;
+    let t = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap()
+        .clone();
+    let outcome_id = outcome.map(|o| {
+        t["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == o)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    });
+    (t["id"].as_i64().unwrap(), outcome_id)
+}
+
+pub async fn set_segment(app: &TestApp, user_id: i32, segment: i64) {
+    let model = user::Entity::find_by_id(user_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut model: user::ActiveModel = model.into();
+    model.segment_id = Set(Some(segment as i32));
+    model.update(&app.db).await.unwrap();
+}
+
+/// A lead owned by `owner`, created at `created`, whose status then changes to each of
+/// `changes` at the given times (the history rows are dated as if it happened then).
+pub async fn lead_with_history(
+    app: &TestApp,
+    manager: &Api<'_>,
+    step: i64,
+    owner: i32,
+    amount: &str,
+    created: DateTime<Utc>,
+    changes: &[(&str, DateTime<Utc>)],
+) -> i64 {
+    let created_lead = manager
+        .ok(
+            "POST",
+            "/leads",
+            Some(json!({"title": format!("Deal {amount}"), "step_id": step, "owner_id": owner, "amount": amount})),
+        )
+        .await;
+    let id = created_lead["id"].as_i64().unwrap();
+    let mut version = created_lead["version"].as_i64().unwrap();
+    for (status, _) in changes {
+        let updated = manager
+            .ok(
+                "PATCH",
+                &format!("/leads/{id}"),
+                Some(json!({"version": version, "status": status})),
+            )
+            .await;
+        version = updated["version"].as_i64().unwrap();
+    }
+    let rows = lead_history::Entity::find()
+        .filter(lead_history::Column::LeadId.eq(id as i32))
+        .order_by_asc(lead_history::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), changes.len() + 1);
+    let times = std::iter::once(created).chain(changes.iter().map(|c| c.1));
+    for (row, when) in rows.into_iter().zip(times) {
+        let mut row: lead_history::ActiveModel = row.into();
+        row.at = Set(when);
+        row.update(&app.db).await.unwrap();
+    }
+    let model = lead::Entity::find_by_id(id as i32)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut model: lead::ActiveModel = model.into();
+    model.created_at = Set(created);
+    model.update(&app.db).await.unwrap();
+    id
+}
+
+pub async fn activity_at(
+    app: &TestApp,
+    user: i32,
+    kind: (i64, Option<i64>),
+    lead: i64,
+    when: DateTime<Utc>,
+) {
+    activity::Entity::insert(activity::ActiveModel {
+        type_id: Set(kind.0 as i32),
+        outcome_id: Set(kind.1.map(|o| o as i32)),
+        user_id: Set(user),
+        lead_id: Set(Some(lead as i32)),
+        prospect_id: Set(None),
+        note: Set(String::new()),
+        occurred_at: Set(when),
+        created_at: Set(when),
+        updated_at: Set(when),
+        updated_by: Set(user),
+        ..Default::default()
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
 }
