@@ -34,7 +34,7 @@ const INDEXES: [(&str, &str); 5] = [
     ),
     (
         "idx_lead_history_pipeline",
-        "lead_history (to_pipeline_id, at)",
+        "lead_history (to_pipeline_id, at, to_step_id, from_step_id, lead_id)",
     ),
 ];
 

@@ -81,6 +81,27 @@ pub struct Filters {
     pub group_by: bool,
 }
 
+/// What became of a lead that entered a step of a pipeline, from where it is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepFate {
+    /// In a later step of the same pipeline, whatever its status.
+    MovedOn,
+    /// Still in that step: open, won or lost there.
+    Here,
+    /// Moved back to an earlier step, or to another pipeline.
+    Elsewhere,
+}
+
+/// `entered`: the position of the step entered; `now`: the position of the lead's step now,
+/// if it is still in that pipeline; `same_step`: whether it is that very step.
+pub fn step_fate(entered: i32, now: Option<i32>, same_step: bool) -> StepFate {
+    match now {
+        Some(position) if position > entered => StepFate::MovedOn,
+        Some(_) if same_step => StepFate::Here,
+        _ => StepFate::Elsewhere,
+    }
+}
+
 /// The longest range a report accepts, in days.
 pub const MAX_RANGE_DAYS: i64 = 731;
 
@@ -301,6 +322,14 @@ mod tests {
         );
         assert_eq!(months.len(), 3);
         assert_eq!(months[1].days(), 28);
+    }
+
+    #[test]
+    fn a_lead_that_entered_a_step_moved_on_stayed_or_went_elsewhere() {
+        assert_eq!(step_fate(1, Some(3), false), StepFate::MovedOn);
+        assert_eq!(step_fate(1, Some(1), true), StepFate::Here);
+        assert_eq!(step_fate(2, Some(0), false), StepFate::Elsewhere);
+        assert_eq!(step_fate(1, None, false), StepFate::Elsewhere);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::domain::access::allows;
 use crate::domain::money::decimal_string;
 use crate::domain::period::{Period, PeriodKind};
 use crate::domain::report::{
-    buckets, custom_range, share, RangePreset, ReportKind, MAX_RANGE_DAYS,
+    buckets, custom_range, share, step_fate, RangePreset, ReportKind, StepFate, MAX_RANGE_DAYS,
 };
 use crate::domain::Action;
 use crate::error::AppError;
@@ -315,32 +315,27 @@ async fn team_activity(
     range: Period,
     scope: Scope,
 ) -> Result<TeamActivityReport, AppError> {
-    let names = Names::load(db).await?;
     let mut values = window(cal, range);
     let who = scope.sql("user_id", &mut values);
-    let activity_rows = grouped::<3, 1>(
-        db,
-        &format!(
-            "SELECT user_id, type_id, outcome_id, COUNT(*) FROM activities \
-             WHERE occurred_at >= ? AND occurred_at < ?{who} GROUP BY user_id, type_id, outcome_id"
-        ),
-        values.clone(),
-    )
-    .await?;
-    let managed = by_key(
-        grouped::<1, 1>(
-            db,
-            &format!(
-                "SELECT user_id, COUNT(DISTINCT lead_id) FROM activities \
-                 WHERE occurred_at >= ? AND occurred_at < ? AND lead_id IS NOT NULL{who} \
-                 GROUP BY user_id"
-            ),
-            values,
-        )
-        .await?,
+    let counts_sql = format!(
+        "SELECT user_id, type_id, outcome_id, COUNT(*) FROM activities \
+         WHERE occurred_at >= ? AND occurred_at < ?{who} GROUP BY user_id, type_id, outcome_id"
     );
-    let created = created_per_user(db, cal, range, scope, None).await?;
-    let closed = closings_per_owner(db, cal, range, scope, "", vec![], false).await?;
+    let managed_sql = format!(
+        "SELECT user_id, COUNT(DISTINCT lead_id) FROM activities \
+         WHERE occurred_at >= ? AND occurred_at < ? AND lead_id IS NOT NULL{who} \
+         GROUP BY user_id"
+    );
+    // Independent reads, each on its own pooled connection: the two scans of the range's
+    // activities run side by side.
+    let (names, activity_rows, managed, created, closed) = tokio::try_join!(
+        Names::load(db),
+        grouped::<3, 1>(db, &counts_sql, values.clone()),
+        grouped::<1, 1>(db, &managed_sql, values),
+        created_per_user(db, cal, range, scope, None),
+        closings_per_owner(db, cal, range, scope, "", vec![], false),
+    )?;
+    let managed = by_key(managed);
     let (mut counts, present) = counts_by_user(activity_rows);
     let counted: HashSet<i32> = counts
         .keys()
@@ -379,13 +374,15 @@ async fn team_performance(
     scope: Scope,
     pipeline_id: Option<i32>,
 ) -> Result<TeamPerformanceReport, AppError> {
-    let names = Names::load(db).await?;
-    let created = created_per_user(db, cal, range, scope, pipeline_id).await?;
     let (extra, extra_values) = match pipeline_id {
         Some(p) => (" AND h.to_pipeline_id = ?", vec![p.into()]),
         None => ("", vec![]),
     };
-    let closed = closings_per_owner(db, cal, range, scope, extra, extra_values, false).await?;
+    let (names, created, closed) = tokio::try_join!(
+        Names::load(db),
+        created_per_user(db, cal, range, scope, pipeline_id),
+        closings_per_owner(db, cal, range, scope, extra, extra_values, false),
+    )?;
     let counted: HashSet<i32> = created.keys().chain(closed.keys()).copied().collect();
     let rows = names
         .people(scope, &counted)
@@ -442,7 +439,7 @@ async fn company_performance(
     }
     sql.push_str(&scope.sql("l.created_by", &mut values));
     sql.push_str(" GROUP BY b.i");
-    let created = by_key(grouped::<1, 1>(db, &sql, values).await?);
+    let (created_sql, created_values) = (sql, values);
 
     let mut values = Vec::new();
     let mut sql = bucket_table(cal, &list, &mut values);
@@ -456,7 +453,11 @@ async fn company_performance(
     }
     sql.push_str(&scope.sql("h.owner_id", &mut values));
     sql.push_str(" GROUP BY b.i");
-    let won = by_key(grouped::<1, 2>(db, &sql, values).await?);
+    let (created, won) = tokio::try_join!(
+        grouped::<1, 1>(db, &created_sql, created_values),
+        grouped::<1, 2>(db, &sql, values),
+    )?;
+    let (created, won) = (by_key(created), by_key(won));
 
     let rows = list
         .iter()
@@ -488,26 +489,46 @@ async fn pipeline_performance(
         .order_by_asc(step::Column::Position)
         .all(db)
         .await?;
-    let mut values: Vec<Value> = vec![pipeline.id.into(), pipeline.id.into()];
+    let mut values: Vec<Value> = vec![pipeline.id.into()];
     values.extend(window(cal, range));
     let who = scope.sql("l.owner_id", &mut values);
-    // The leads that entered each step in the range (once per lead and step), and where
-    // they are now.
+    // The leads that entered each step in the range (once per lead and step), grouped by
+    // where they are now; `domain::report::step_fate` says what that means for the step.
     let sql = format!(
-        "SELECT e.step_id, COUNT(*), \
-         SUM(CASE WHEN l.pipeline_id = ? AND cs.position > es.position THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN l.step_id = e.step_id AND l.status IN ('active', 'standby') THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN l.step_id = e.step_id AND l.status IN ('lost', 'cancelled') THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN l.step_id = e.step_id AND l.status = 'won' THEN 1 ELSE 0 END) \
+        "SELECT e.step_id, l.pipeline_id, l.step_id, COUNT(*), \
+         SUM(CASE WHEN l.status IN ('active', 'standby') THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN l.status = 'won' THEN 1 ELSE 0 END) \
          FROM (SELECT DISTINCT lead_id, to_step_id AS step_id FROM lead_history \
                WHERE to_pipeline_id = ? AND at >= ? AND at < ? \
                AND (from_step_id IS NULL OR from_step_id <> to_step_id)) e \
          JOIN leads l ON l.id = e.lead_id \
-         JOIN steps es ON es.id = e.step_id \
-         JOIN steps cs ON cs.id = l.step_id \
-         WHERE 1 = 1{who} GROUP BY e.step_id"
+         WHERE 1 = 1{who} GROUP BY e.step_id, l.pipeline_id, l.step_id"
     );
-    let counts = by_key(grouped::<1, 5>(db, &sql, values).await?);
+    let groups = grouped::<3, 3>(db, &sql, values).await?;
+    let position = |id: i32| steps.iter().find(|s| s.id == id).map(|s| s.position);
+    let mut counts: HashMap<i32, [i64; 5]> = HashMap::new();
+    for ([entered, now_pipeline, now_step], [leads, open, won]) in groups {
+        let (Some(entered), Some(now_step)) = (entered, now_step) else {
+            continue;
+        };
+        let Some(entered_at) = position(entered) else {
+            continue;
+        };
+        let now_at = (now_pipeline == Some(pipeline.id))
+            .then(|| position(now_step))
+            .flatten();
+        let row = counts.entry(entered).or_default();
+        row[0] += leads;
+        match step_fate(entered_at, now_at, now_step == entered) {
+            StepFate::MovedOn => row[1] += leads,
+            StepFate::Here => {
+                row[2] += open;
+                row[4] += won;
+                row[3] += leads - open - won;
+            }
+            StepFate::Elsewhere => {}
+        }
+    }
     let steps = steps
         .into_iter()
         .map(|s| {
