@@ -102,7 +102,11 @@ fn chart_of(view: &ReportView) -> Chart {
             let mut chart = base(r.rows.iter().map(|x| x.user_name.clone()).collect())
                 .y_axis(Axis::new().type_(AxisType::Value).name("Leads"));
             // Won green, lost red, cancelled grey, as on the board.
-            let series = [("Won", "#16a34a"), ("Lost", "#dc2626"), ("Cancelled", "#9ca3af")];
+            let series = [
+                ("Won", "#16a34a"),
+                ("Lost", "#dc2626"),
+                ("Cancelled", "#9ca3af"),
+            ];
             for (i, (name, colour)) in series.into_iter().enumerate() {
                 let data: Vec<i64> = r
                     .rows
