@@ -19,7 +19,7 @@ WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-mutable-globals --enable-non
 DATABASE_URL ?= sqlite://data/cadence.db
 ADDR ?= 127.0.0.1:3000
 
-.PHONY: run build site server tools rust-tools node-tools chromium test fmt-check clippy test-rust test-e2e bench-board bench-activities bench-import bench-goals clean
+.PHONY: run build site server tools rust-tools node-tools chromium test fmt-check clippy test-rust test-e2e bench-board bench-activities bench-import bench-goals bench-reports seed-large clean
 
 ## run: install what is missing, build in release mode, serve the demo workspace on http://127.0.0.1:3000
 run: build
@@ -103,6 +103,14 @@ bench-goals:
 ## bench-activities: 50 API clients logging activities on SQLite for 30 s with 200 SSE feed clients
 bench-activities:
 	cargo bench -p server --bench activities
+
+## bench-reports: the five reports' API over a month and a year of the reference workspace (seeded once, reused) next to plain GROUP BYs in sqlite3 (and psql with CADENCE_BENCH_POSTGRES_URL); BENCH_SCALE=0.02 for a quick try
+bench-reports:
+	cargo bench -p server --bench reports
+
+## seed-large: fill the empty $(DATABASE_URL) with the reference workspace: 200 users, 1,000,000 leads, 10,000,000 activities (minutes, a few GB)
+seed-large: server
+	$(BIN) seed-demo --scale large --database-url $(DATABASE_URL)
 
 clean:
 	cargo clean

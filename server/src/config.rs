@@ -45,6 +45,24 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Fill an empty database with a demo workspace: the small one of `serve --demo`, or a
+    /// large reference-size one (200 users, 1,000,000 leads, 10,000,000 activities).
+    SeedDemo {
+        #[arg(long, value_enum, default_value_t = SeedScale::Small)]
+        scale: SeedScale,
+        /// The large workspace is the same for the same seed (on the same day).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// How big a demo workspace `seed-demo` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SeedScale {
+    /// The demo of `serve --demo`: 8 people, a few hundred leads.
+    Small,
+    /// The reference workspace: takes minutes and a few GB.
+    Large,
 }
 
 #[derive(Debug, Subcommand)]

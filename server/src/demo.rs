@@ -124,10 +124,10 @@ const DEALS: [&str; 8] = [
 ];
 
 /// A small deterministic generator, so the demo looks the same on every first run.
-struct Dice(u64);
+pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
-    fn roll(&mut self, below: u64) -> u64 {
+    pub(crate) fn roll(&mut self, below: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)

@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod demo;
 pub mod live;
+pub mod seed;
 pub mod telemetry;
 
 use std::io::BufRead;
@@ -29,7 +30,7 @@ use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
-use crate::config::{Cli, Command, ServeArgs, TokenCommand};
+use crate::config::{Cli, Command, SeedScale, ServeArgs, TokenCommand};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -306,6 +307,21 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 .await
                 .map_err(describe)?;
             println!("{}", token.token);
+        }
+        Command::SeedDemo { scale, seed } => {
+            match scale {
+                SeedScale::Small => match demo::seed_if_empty(&db).await? {
+                    Some(logins) => println!("{logins}"),
+                    None => return Err(
+                        "This database already has users: seed-demo fills an empty database only."
+                            .into(),
+                    ),
+                },
+                SeedScale::Large => {
+                    let summary = seed::seed_large(&db, seed).await?;
+                    println!("{summary}");
+                }
+            }
         }
     }
     Ok(())
