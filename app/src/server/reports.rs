@@ -8,7 +8,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Value,
+};
 
 use super::entity::{activity_type, outcome, pipeline, prospecting_list, segment, step, user};
 use super::goals::{calendar, statement, Calendar};
@@ -17,7 +19,8 @@ use crate::domain::access::allows;
 use crate::domain::money::decimal_string;
 use crate::domain::period::{Period, PeriodKind};
 use crate::domain::report::{
-    buckets, custom_range, share, step_fate, RangePreset, ReportKind, StepFate, MAX_RANGE_DAYS,
+    bucket_of, buckets, custom_range, share, step_fate, RangePreset, ReportKind, StepFate,
+    MAX_RANGE_DAYS,
 };
 use crate::domain::Action;
 use crate::error::AppError;
@@ -321,9 +324,11 @@ async fn team_activity(
         "SELECT user_id, type_id, outcome_id, COUNT(*) FROM activities \
          WHERE occurred_at >= ? AND occurred_at < ?{who} GROUP BY user_id, type_id, outcome_id"
     );
+    // Distinct (user, lead) pairs counted per user: PostgreSQL hashes the pairs, where
+    // COUNT(DISTINCT) would sort each user's leads.
     let managed_sql = format!(
-        "SELECT user_id, COUNT(DISTINCT lead_id) FROM activities \
-         WHERE occurred_at >= ? AND occurred_at < ? AND lead_id IS NOT NULL{who} \
+        "SELECT user_id, COUNT(*) FROM (SELECT DISTINCT user_id, lead_id FROM activities \
+         WHERE occurred_at >= ? AND occurred_at < ? AND lead_id IS NOT NULL{who}) pairs \
          GROUP BY user_id"
     );
     // Independent reads, each on its own pooled connection: the two scans of the range's
@@ -419,6 +424,58 @@ fn bucket_table(cal: &Calendar, list: &[Period], values: &mut Vec<Value>) -> Str
     sql
 }
 
+/// The `numbers` of `table` per bucket of `list`, by the instant in `at`, for the rows that
+/// pass `filter`. PostgreSQL groups by the local day (`AT TIME ZONE`) and the days are added
+/// up into the buckets here (a few hundred rows at most); SQLite, which has no time zones,
+/// joins the buckets' instants.
+async fn per_bucket<const N: usize>(
+    db: &impl ConnectionTrait,
+    cal: &Calendar,
+    list: &[Period],
+    (table, at, numbers): (&str, &str, &str),
+    (filter, filter_values): (&str, Vec<Value>),
+) -> Result<HashMap<i32, [i64; N]>, AppError> {
+    let (Some(first), Some(last)) = (list.first(), list.last()) else {
+        return Ok(HashMap::new());
+    };
+    if db.get_database_backend() == DbBackend::Postgres {
+        let (from, to) = Period {
+            start: first.start,
+            end: last.end,
+        }
+        .instants(&cal.tz);
+        let mut values: Vec<Value> = vec![cal.tz.name().into(), from.into(), to.into()];
+        values.extend(filter_values);
+        let sql = format!(
+            "SELECT CAST(({at} AT TIME ZONE ?) AS DATE) AS day, {numbers} FROM {table} \
+             WHERE {at} >= ? AND {at} < ?{filter} GROUP BY day"
+        );
+        let rows = db
+            .query_all_raw(statement(DbBackend::Postgres, &sql, values))
+            .await?;
+        let mut out: HashMap<i32, [i64; N]> = HashMap::new();
+        for row in rows {
+            let day: NaiveDate = row.try_get_by_index(0)?;
+            let Some(index) = bucket_of(list, day) else {
+                continue;
+            };
+            let slot = out.entry(index as i32).or_insert([0; N]);
+            for (i, number) in slot.iter_mut().enumerate() {
+                *number += row.try_get_by_index::<Option<i64>>(1 + i)?.unwrap_or(0);
+            }
+        }
+        return Ok(out);
+    }
+    let mut values = Vec::new();
+    let mut sql = bucket_table(cal, list, &mut values);
+    values.extend(filter_values);
+    sql.push_str(&format!(
+        "SELECT b.i, {numbers} FROM b JOIN {table} ON {at} >= b.s AND {at} < b.e{filter} \
+         GROUP BY b.i"
+    ));
+    Ok(by_key(grouped::<1, N>(db, &sql, values).await?))
+}
+
 async fn company_performance(
     db: &impl ConnectionTrait,
     cal: &Calendar,
@@ -428,37 +485,40 @@ async fn company_performance(
     group_by: PeriodKind,
 ) -> Result<CompanyReport, AppError> {
     let list = buckets(range, group_by, cal.week_start);
-    let mut values = Vec::new();
-    let mut sql = bucket_table(cal, &list, &mut values);
-    sql.push_str(
-        "SELECT b.i, COUNT(*) FROM b JOIN leads l ON l.created_at >= b.s AND l.created_at < b.e",
-    );
+    let mut created_filter = String::new();
+    let mut created_values: Vec<Value> = Vec::new();
     if let Some(pipeline) = pipeline_id {
-        sql.push_str(" AND l.pipeline_id = ?");
-        values.push(pipeline.into());
+        created_filter.push_str(" AND l.pipeline_id = ?");
+        created_values.push(pipeline.into());
     }
-    sql.push_str(&scope.sql("l.created_by", &mut values));
-    sql.push_str(" GROUP BY b.i");
-    let (created_sql, created_values) = (sql, values);
-
-    let mut values = Vec::new();
-    let mut sql = bucket_table(cal, &list, &mut values);
-    sql.push_str(&format!(
-        "SELECT b.i, COUNT(*), CAST(SUM(h.amount_cents) AS BIGINT) FROM b JOIN lead_history h \
-         ON h.at >= b.s AND h.at < b.e AND {CLOSING} AND h.to_status = 'won'"
-    ));
+    created_filter.push_str(&scope.sql("l.created_by", &mut created_values));
+    let mut won_filter = format!(" AND {CLOSING} AND h.to_status = 'won'");
+    let mut won_values: Vec<Value> = Vec::new();
     if let Some(pipeline) = pipeline_id {
-        sql.push_str(" AND h.to_pipeline_id = ?");
-        values.push(pipeline.into());
+        won_filter.push_str(" AND h.to_pipeline_id = ?");
+        won_values.push(pipeline.into());
     }
-    sql.push_str(&scope.sql("h.owner_id", &mut values));
-    sql.push_str(" GROUP BY b.i");
+    won_filter.push_str(&scope.sql("h.owner_id", &mut won_values));
     let (created, won) = tokio::try_join!(
-        grouped::<1, 1>(db, &created_sql, created_values),
-        grouped::<1, 2>(db, &sql, values),
+        per_bucket::<1>(
+            db,
+            cal,
+            &list,
+            ("leads l", "l.created_at", "COUNT(*)"),
+            (&created_filter, created_values),
+        ),
+        per_bucket::<2>(
+            db,
+            cal,
+            &list,
+            (
+                "lead_history h",
+                "h.at",
+                "COUNT(*), CAST(SUM(h.amount_cents) AS BIGINT)",
+            ),
+            (&won_filter, won_values),
+        ),
     )?;
-    let (created, won) = (by_key(created), by_key(won));
-
     let rows = list
         .iter()
         .enumerate()
