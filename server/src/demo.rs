@@ -112,7 +112,7 @@ const COMPANIES: [&str; 24] = [
     "Nakatomi",
     "Blue Sun",
 ];
-const DEALS: [&str; 8] = [
+pub(crate) const DEALS: [&str; 8] = [
     "Annual licence",
     "Team rollout",
     "Pilot project",

@@ -318,16 +318,6 @@ const COMPANY_WORDS: [&str; 24] = [
 const COMPANY_KINDS: [&str; 8] = [
     "Labs", "Group", "SAS", "GmbH", "Ltd", "& Co", "Systems", "Partners",
 ];
-const DEALS: [&str; 8] = [
-    "Annual licence",
-    "Team rollout",
-    "Pilot project",
-    "Support contract",
-    "Upgrade",
-    "Onboarding package",
-    "Data migration",
-    "Training days",
-];
 const SECTORS: [&str; 5] = ["retail", "industry", "health", "software", "logistics"];
 const LOST_REASONS: [&str; 4] = ["Price", "Chose a competitor", "No budget", "No decision"];
 const DISQUALIFY_REASONS: [&str; 4] = [
@@ -1502,7 +1492,7 @@ impl World {
                 (self.ids_lead + i as i32).into(),
                 format!(
                     "{} — {}",
-                    DEALS[dice.roll(DEALS.len() as u64) as usize],
+                    crate::demo::DEALS[dice.roll(crate::demo::DEALS.len() as u64) as usize],
                     contact.company
                 )
                 .into(),

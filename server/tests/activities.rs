@@ -6,35 +6,13 @@ mod common;
 
 use app::server::entity::activity;
 use chrono::{Duration, Utc};
-use common::{pipeline, Api, TestApp};
+use common::{pipeline, type_id, Api, TestApp};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
 async fn activity_count(app: &TestApp) -> u64 {
     activity::Entity::find().count(&app.db).await.unwrap()
-}
-
-/// The id of a default type and of one of its outcomes.
-async fn kind(api: &Api<'_>, name: &str, outcome: Option<&str>) -> (i64, Option<i64>) {
-    let types = api.ok("GET", "/activity-types", None).await;
-    let t = types
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("type {name} in {types}"));
-    let outcome_id = outcome.map(|o| {
-        t["outcomes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["name"] == o)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    });
-    (t["id"].as_i64().unwrap(), outcome_id)
 }
 
 async fn lead_of(api: &Api<'_>, step: i64, title: &str) -> i64 {
@@ -241,8 +219,8 @@ async fn logging_follows_the_rules_and_refuses_bad_input(app: &TestApp) {
     let (_, steps) = pipeline(&admin, "Sales", &["New", "Won"]).await;
     let own = lead_of(&rep, steps[0], "Rep's lead").await;
     let theirs = lead_of(&other, steps[0], "Other's lead").await;
-    let (call, unanswered) = kind(&rep, "Call", Some("Unanswered")).await;
-    let (meeting, held) = kind(&rep, "Meeting", Some("Held")).await;
+    let (call, unanswered) = type_id(&rep, "Call", Some("Unanswered")).await;
+    let (meeting, held) = type_id(&rep, "Meeting", Some("Held")).await;
 
     let next = (Utc::now() + Duration::days(2)).to_rfc3339();
     let logged = rep
@@ -458,7 +436,7 @@ async fn every_change_is_an_event_and_the_feed_pages_without_gaps(app: &TestApp)
         .unwrap();
     let mut body = response.bytes_stream();
     let lead = lead_of(&admin, steps[0], "Fed lead").await;
-    let (call, answered) = kind(&admin, "Call", Some("Answered")).await;
+    let (call, answered) = type_id(&admin, "Call", Some("Answered")).await;
     let logged = admin
         .ok(
             "POST",
@@ -576,7 +554,7 @@ async fn my_activities_are_mine_only(app: &TestApp) {
         .await
         .unwrap();
     let lead_id = lead["id"].as_i64().unwrap().to_string();
-    let (email, _) = kind(&admin, "Email", None).await;
+    let (email, _) = type_id(&admin, "Email", None).await;
     let response = app
         .call(
             &client,
@@ -640,7 +618,7 @@ async fn concurrent_loggers_all_succeed_each_once(app: &TestApp) {
     let admin = Api::new(app, "admin").await;
     let (_, steps) = pipeline(&admin, "Busy", &["New"]).await;
     let lead = lead_of(&admin, steps[0], "Busy lead").await;
-    let (call, answered) = kind(&admin, "Call", Some("Answered")).await;
+    let (call, answered) = type_id(&admin, "Call", Some("Answered")).await;
     let before = activity_count(app).await;
     // 40 at once: they share write transactions; each gets its own activity back.
     let calls = (0..40).map(|i| {
@@ -675,7 +653,7 @@ async fn a_client_back_after_a_long_absence_gets_everything_once(app: &TestApp) 
     let admin = Api::new(app, "admin").await;
     let (_, steps) = pipeline(&admin, "Absent", &["New"]).await;
     let lead = lead_of(&admin, steps[0], "Absent lead").await;
-    let (email, _) = kind(&admin, "Email", None).await;
+    let (email, _) = type_id(&admin, "Email", None).await;
     let since = app::server::events::last_id(&app.db).await.unwrap();
     // More than one catch-up step (1,000 events) happens while the client is away.
     let calls = (0..1_100).map(|_| {

@@ -279,97 +279,91 @@ fn sums(label: &str, rows: &[Vec<String>], summed: impl Fn(usize) -> bool) -> Ve
         .collect()
 }
 
+/// A table of people: each one's name, activity counts by column, then the `more` cells;
+/// with the sums under the rows, but for the `more` column at `unsummed`.
+fn people_table<'a>(
+    title: String,
+    columns: &[ActivityColumn],
+    more: &[&str],
+    rows: impl Iterator<Item = (&'a str, &'a [ActivityCount], Vec<String>)>,
+    unsummed: Option<usize>,
+) -> Table {
+    let mut header = vec!["Person".to_string()];
+    header.extend(columns.iter().map(|c| c.label.clone()));
+    header.extend(more.iter().map(|m| m.to_string()));
+    let rows: Vec<Vec<String>> = rows
+        .map(|(name, counts, extra)| {
+            let mut cells = vec![name.to_string()];
+            cells.extend(activity_cells(columns, counts));
+            cells.extend(extra);
+            cells
+        })
+        .collect();
+    let skipped = unsummed.map(|i| 1 + columns.len() + i);
+    let total = (!rows.is_empty()).then(|| sums("Total", &rows, |i| Some(i) != skipped));
+    Table {
+        title,
+        columns: header,
+        rows,
+        total,
+    }
+}
+
 impl ReportView {
     /// The tables of the report, in the order the page shows them.
     pub fn tables(&self) -> Vec<Table> {
         match &self.body {
-            ReportBody::TeamActivity(r) => {
-                let mut columns = vec!["Person".to_string()];
-                columns.extend(r.columns.iter().map(|c| c.label.clone()));
-                columns.extend(
-                    [
-                        "Activities",
-                        "Leads created",
-                        "Leads managed",
-                        "Leads won",
-                        "Revenue won",
-                    ]
-                    .map(String::from),
-                );
-                let rows: Vec<Vec<String>> = r
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        let mut cells = vec![row.user_name.clone()];
-                        cells.extend(activity_cells(&r.columns, &row.activities));
-                        cells.extend([
-                            row.activities_total.to_string(),
-                            row.leads_created.to_string(),
-                            row.leads_managed.to_string(),
-                            row.leads_won.to_string(),
-                            row.revenue_won.clone(),
-                        ]);
-                        cells
-                    })
-                    .collect();
+            ReportBody::TeamActivity(r) => vec![people_table(
+                "Activities and results per person".into(),
+                &r.columns,
+                &[
+                    "Activities",
+                    "Leads created",
+                    "Leads managed",
+                    "Leads won",
+                    "Revenue won",
+                ],
+                r.rows.iter().map(|row| {
+                    let more = vec![
+                        row.activities_total.to_string(),
+                        row.leads_created.to_string(),
+                        row.leads_managed.to_string(),
+                        row.leads_won.to_string(),
+                        row.revenue_won.clone(),
+                    ];
+                    (row.user_name.as_str(), row.activities.as_slice(), more)
+                }),
                 // Leads managed do not add up (two people may work the same lead).
-                let managed = r.columns.len() + 3;
-                let total = (!rows.is_empty()).then(|| sums("Total", &rows, |i| i != managed));
-                vec![Table {
-                    title: "Activities and results per person".into(),
-                    columns,
-                    rows,
-                    total,
-                }]
-            }
-            ReportBody::ProspectingList(r) => {
-                let mut columns = vec!["Person".to_string()];
-                columns.extend(r.prospect_columns.iter().map(|c| c.label.clone()));
-                columns.extend(["Activities", "Converted to leads"].map(String::from));
-                let rows: Vec<Vec<String>> = r
-                    .prospect_rows
-                    .iter()
-                    .map(|row| {
-                        let mut cells = vec![row.user_name.clone()];
-                        cells.extend(activity_cells(&r.prospect_columns, &row.activities));
-                        cells.extend([row.activities_total.to_string(), row.converted.to_string()]);
-                        cells
-                    })
-                    .collect();
-                let total = (!rows.is_empty()).then(|| sums("Total", &rows, |_| true));
-                let prospects = Table {
-                    title: format!("Prospects of {}", r.list_name),
-                    columns,
-                    rows,
-                    total,
-                };
-                let mut columns = vec!["Person".to_string()];
-                columns.extend(r.lead_columns.iter().map(|c| c.label.clone()));
-                columns.extend(["Activities", "Won", "Lost", "Revenue won"].map(String::from));
-                let rows: Vec<Vec<String>> = r
-                    .lead_rows
-                    .iter()
-                    .map(|row| {
-                        let mut cells = vec![row.user_name.clone()];
-                        cells.extend(activity_cells(&r.lead_columns, &row.activities));
-                        cells.extend([
+                Some(2),
+            )],
+            ReportBody::ProspectingList(r) => vec![
+                people_table(
+                    format!("Prospects of {}", r.list_name),
+                    &r.prospect_columns,
+                    &["Activities", "Converted to leads"],
+                    r.prospect_rows.iter().map(|row| {
+                        let more =
+                            vec![row.activities_total.to_string(), row.converted.to_string()];
+                        (row.user_name.as_str(), row.activities.as_slice(), more)
+                    }),
+                    None,
+                ),
+                people_table(
+                    format!("Leads created from {}", r.list_name),
+                    &r.lead_columns,
+                    &["Activities", "Won", "Lost or cancelled", "Revenue won"],
+                    r.lead_rows.iter().map(|row| {
+                        let more = vec![
                             row.activities_total.to_string(),
                             row.won.to_string(),
                             row.lost.to_string(),
                             row.revenue_won.clone(),
-                        ]);
-                        cells
-                    })
-                    .collect();
-                let total = (!rows.is_empty()).then(|| sums("Total", &rows, |_| true));
-                let leads = Table {
-                    title: format!("Leads created from {}", r.list_name),
-                    columns,
-                    rows,
-                    total,
-                };
-                vec![prospects, leads]
-            }
+                        ];
+                        (row.user_name.as_str(), row.activities.as_slice(), more)
+                    }),
+                    None,
+                ),
+            ],
             ReportBody::PipelinePerformance(r) => {
                 let columns = [
                     "Step",
