@@ -160,7 +160,7 @@ fn SheetView(
             <A href="/lists" attr:class="muted">"All lists"</A>
         </div>
         {can_manage.then(|| view! { <ImportPanel list_id open=import refresh /> })}
-        {setup.map(|(pipelines, scripts)| view! { <Settings list=list.clone() pipelines scripts refresh /> })}
+        {setup.map(|(pipelines, scripts)| view! { <Settings list=list.clone() pipelines scripts refresh message /> })}
         <div class="sheet-tools">
             <span class="muted" role="status">{showing}</span>
             {can_manage.then(|| {
@@ -469,6 +469,7 @@ fn Settings(
     pipelines: Vec<crate::pipelines::api::PipelineView>,
     scripts: Vec<super::api::ScriptView>,
     refresh: RwSignal<u32>,
+    message: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let id = list.id;
     let name = RwSignal::new(list.name.clone());
@@ -480,8 +481,11 @@ fn Settings(
         let settings = settings.clone();
         async move { update_prospecting_list(id, settings).await }
     });
+    // The reload after a save renders these settings anew: "Saved." goes to the sheet's
+    // status line, which outlives it.
     Effect::new(move || {
         if let Some(Ok(_)) = save.value().get() {
+            message.set(Some("Saved.".into()));
             refresh.update(|n| *n += 1);
         }
     });
@@ -530,10 +534,7 @@ fn Settings(
                     <button class="button secondary small" on:click=move |_| {
                         save.dispatch(ListSettings { archived: Some(!archived), ..Default::default() });
                     }>{if archived { "Bring back" } else { "Archive list" }}</button>
-                    {move || save.value().get().map(|r| match r {
-                        Ok(_) => view! { <span class="ok" role="status">"Saved."</span> }.into_any(),
-                        Err(e) => view! { <p class="form-error">{e.summary()}</p> }.into_any(),
-                    })}
+                    {move || save.value().get().and_then(Result::err).map(|e| view! { <p class="form-error">{e.summary()}</p> })}
                 </div>
             </div>
             <h3>"Columns"</h3>
