@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration as StdDuration, Instant};
 
-use app::server::entity::{activity_type, outcome, workspace};
+use app::server::entity::workspace;
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait, Value,
+    EntityTrait, QueryFilter, Statement, TransactionTrait, Value,
 };
 
 use crate::demo::{Dice, CITIES, DEMO_PASSWORD};
@@ -636,30 +636,20 @@ struct Kind {
 
 impl Kinds {
     async fn read(db: &DatabaseConnection) -> Result<Kinds, BoxError> {
-        let types = activity_type::Entity::find()
-            .order_by_asc(activity_type::Column::Position)
-            .order_by_asc(activity_type::Column::Id)
-            .all(db)
-            .await?;
-        let outcomes = outcome::Entity::find()
-            .order_by_asc(outcome::Column::Position)
-            .order_by_asc(outcome::Column::Id)
-            .all(db)
-            .await?;
-        let types: Vec<_> = types
+        let types: Vec<Kind> = app::server::activities::types(db)
+            .await
+            .map_err(|e| format!("{e:?}"))?
             .into_iter()
             .filter(|t| t.active)
-            .map(|t| {
-                let mine = outcomes
-                    .iter()
-                    .filter(|o| o.type_id == t.id && o.active)
-                    .map(|o| (o.id, o.name.clone()))
-                    .collect();
-                Kind {
-                    id: t.id,
-                    name: t.name,
-                    outcomes: mine,
-                }
+            .map(|t| Kind {
+                id: t.id,
+                name: t.name,
+                outcomes: t
+                    .outcomes
+                    .into_iter()
+                    .filter(|o| o.active)
+                    .map(|o| (o.id, o.name))
+                    .collect(),
             })
             .collect();
         if types.is_empty() {
