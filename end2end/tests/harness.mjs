@@ -22,6 +22,7 @@ export async function startServer({ demo = true } = {}) {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
+      log += d;
       const m = out.match(/Cadence is running at (http:\/\/\S+)/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
@@ -92,6 +93,9 @@ export function serverAndBrowser() {
   after(async () => {
     await env.browser?.close();
     await env.server?.stop();
+    // The server's warnings and errors (a panic's message, say) belong in the test's output.
+    const log = env.server?.log() ?? '';
+    if (log.trim()) process.stderr.write(`--- server log ---\n${log}--- end of server log ---\n`);
   });
   return env;
 }

@@ -157,15 +157,21 @@ fn Controls(view: Option<ReportView>, choices: ReportChoices, kind: ReportKind) 
     let navigate = use_navigate();
     let current = view.as_ref().map(|v| v.query.clone()).unwrap_or_default();
     let filters = kind.filters();
-    let go = {
-        let current = current.clone();
-        move |change: &dyn Fn(&mut ReportQuery)| {
-            let mut next = current.clone();
-            change(&mut next);
+    // A change sets `wanted`; an effect (run in the browser only) navigates. The navigate
+    // function is not `Send`: kept in thread-local storage it would be dropped on another
+    // of the server's threads after rendering, which panics (an empty response).
+    let wanted = RwSignal::new(None::<ReportQuery>);
+    Effect::new(move || {
+        if let Some(next) = wanted.get() {
             navigate(&page_url(kind, &next), NavigateOptions::default());
         }
+    });
+    let base = StoredValue::new(current.clone());
+    let go = move |change: &dyn Fn(&mut ReportQuery)| {
+        let mut next = base.get_value();
+        change(&mut next);
+        wanted.set(Some(next));
     };
-    let go = StoredValue::new_local(go);
     let custom = current.range == "custom";
     let preset_options = RangePreset::ALL
         .into_iter()
@@ -190,7 +196,7 @@ fn Controls(view: Option<ReportView>, choices: ReportChoices, kind: ReportKind) 
                 <span>{label}</span>
                 <select name=name on:change=move |ev| {
                     let value = event_target_value(&ev).parse().ok();
-                    go.with_value(|go| go(&|q: &mut ReportQuery| set(q, value)));
+                    go(&|q: &mut ReportQuery| set(q, value));
                 }>
                     {all.map(|text| view! { <option value="" selected=chosen.is_none()>{text}</option> })}
                     {options}
@@ -205,7 +211,7 @@ fn Controls(view: Option<ReportView>, choices: ReportChoices, kind: ReportKind) 
                 <span>"Range"</span>
                 <select name="range" on:change=move |ev| {
                     let value = event_target_value(&ev);
-                    go.with_value(|go| go(&|q: &mut ReportQuery| q.range = value.clone()));
+                    go(&|q: &mut ReportQuery| q.range = value.clone());
                 }>
                     {preset_options}
                     <option value="custom" selected=custom>"Custom…"</option>
@@ -218,9 +224,9 @@ fn Controls(view: Option<ReportView>, choices: ReportChoices, kind: ReportKind) 
                         <input type="date" name=name value=value on:change=move |ev| {
                             let value = event_target_value(&ev);
                             if !value.is_empty() {
-                                go.with_value(|go| go(&|q: &mut ReportQuery| {
+                                go(&|q: &mut ReportQuery| {
                                     if name == "from" { q.from = value.clone() } else { q.to = value.clone() }
-                                }));
+                                });
                             }
                         } />
                     </label>
@@ -241,7 +247,7 @@ fn Controls(view: Option<ReportView>, choices: ReportChoices, kind: ReportKind) 
                         <span>"Per"</span>
                         <select name="by" on:change=move |ev| {
                             let value = event_target_value(&ev);
-                            go.with_value(|go| go(&|q: &mut ReportQuery| q.group_by = value.clone()));
+                            go(&|q: &mut ReportQuery| q.group_by = value.clone());
                         }>
                             {["day", "week", "month"].map(|b| view! { <option value=b selected=by == b>{b}</option> }).collect_view()}
                         </select>
