@@ -19,7 +19,9 @@ WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-mutable-globals --enable-non
 DATABASE_URL ?= sqlite://data/cadence.db
 ADDR ?= 127.0.0.1:3000
 
-.PHONY: run build site server tools rust-tools node-tools chromium test fmt-check clippy test-rust test-e2e bench-board bench-activities bench-import bench-goals bench-reports seed-large clean
+PYTHON ?= /usr/bin/python3
+
+.PHONY: run build site server tools rust-tools node-tools chromium smtp-server test fmt-check clippy test-rust test-e2e bench-board bench-activities bench-import bench-goals bench-reports seed-large clean
 
 ## run: install what is missing, build in release mode, serve the demo workspace on http://127.0.0.1:3000
 run: build
@@ -72,6 +74,18 @@ chromium:
 		fi; \
 	fi
 
+## smtp-server: Debian's aiosmtpd, the real SMTP server the digest tests send to on a loopback port
+smtp-server:
+	@if ! $(PYTHON) -c 'import aiosmtpd' 2>/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's python3-aiosmtpd"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-aiosmtpd; \
+		else \
+			echo "The digest tests need aiosmtpd for $(PYTHON): run 'sudo apt-get install python3-aiosmtpd' and try again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
 ## test: formatting, lints, unit, property and integration tests, then the browser tests
 test: fmt-check clippy test-rust test-e2e
 
@@ -82,8 +96,8 @@ clippy: rust-tools
 	cargo clippy -p app -p server -p migrations --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-test-rust:
-	cargo test -p app -p server -p migrations --features app/ssr
+test-rust: smtp-server
+	CADENCE_TEST_PYTHON=$(PYTHON) cargo test -p app -p server -p migrations --features app/ssr
 
 test-e2e: build chromium
 	cd end2end && CADENCE_BIN=$(BIN) CADENCE_SITE=$(SITE) node --test --test-concurrency=1 tests/

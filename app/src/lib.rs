@@ -6,6 +6,7 @@ pub mod activities;
 pub mod admin;
 pub mod auth;
 pub mod components;
+pub mod digest;
 pub mod domain;
 pub mod error;
 pub mod goals;
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=admin::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/segments") view=admin::SegmentsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/settings") view=admin::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/digest") view=digest::DigestPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/pipelines") view=pipelines::PipelinesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/activity-types") view=activities::ActivityTypesPage ssr=SsrMode::Async />
                     <Route path=path!("/board") view=leads::BoardPage ssr=SsrMode::Async />

@@ -93,9 +93,9 @@ export function serverAndBrowser() {
   after(async () => {
     await env.browser?.close();
     await env.server?.stop();
-    // The server's warnings and errors (a panic's message, say) belong in the test's output.
+    // A panic or an error of the server belongs in the test's output.
     const log = env.server?.log() ?? '';
-    if (log.trim()) process.stderr.write(`--- server log ---\n${log}--- end of server log ---\n`);
+    if (/panicked|ERROR/.test(log)) process.stderr.write(`--- server log ---\n${log}--- end of server log ---\n`);
   });
   return env;
 }

@@ -9,6 +9,7 @@ mod m20261127_000003_create_activities;
 mod m20261127_000004_create_prospecting;
 mod m20261127_000005_create_goals;
 mod m20261127_000006_report_columns;
+mod m20261127_000007_create_digests;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_prospecting::Migration),
             Box::new(m20261127_000005_create_goals::Migration),
             Box::new(m20261127_000006_report_columns::Migration),
+            Box::new(m20261127_000007_create_digests::Migration),
         ]
     }
 }

@@ -45,6 +45,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The morning digest.
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
+    },
     /// Fill an empty database with a demo workspace: the small one of `serve --demo`, or a
     /// large reference-size one (200 users, 1,000,000 leads, 10,000,000 activities).
     SeedDemo {
@@ -63,6 +68,66 @@ pub enum SeedScale {
     Small,
     /// The reference workspace: takes minutes and a few GB.
     Large,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Render or send the digests about one day now (once per recipient and day: a digest
+    /// already sent is not sent again).
+    Send {
+        /// The day the digests are about.
+        #[arg(long, value_parser = parse_day)]
+        date: chrono::NaiveDate,
+        /// Only this user's digest (sent even when they have it off).
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the text part instead of sending.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        smtp: SmtpArgs,
+    },
+}
+
+fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date: give YYYY-MM-DD"))
+}
+
+/// The SMTP relay for digests; when `--smtp-host` is given it wins over the admin page's.
+#[derive(Clone, Default, Args)]
+pub struct SmtpArgs {
+    /// SMTP relay host (without it, the admin page's settings apply, or the outbox).
+    #[arg(long, env = "CADENCE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Port (default 587 for STARTTLS, 465 for TLS, 25 for none).
+    #[arg(long, env = "CADENCE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// starttls, tls or none (none: only for a relay on this machine or a private network).
+    #[arg(long, env = "CADENCE_SMTP_SECURITY", value_parser = ["starttls", "tls", "none"])]
+    pub smtp_security: Option<String>,
+    #[arg(long, env = "CADENCE_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// Better in the environment than on a command line that others can list.
+    #[arg(long, env = "CADENCE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The sender: "Cadence <digest@example.com>".
+    #[arg(long, env = "CADENCE_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+}
+
+/// The password stays out of debug output.
+impl std::fmt::Debug for SmtpArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpArgs")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field("smtp_user", &self.smtp_user)
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "***"))
+            .field("smtp_from", &self.smtp_from)
+            .finish()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +162,13 @@ pub struct ServeArgs {
     /// Days of inactivity after which a session ends.
     #[arg(long, env = "CADENCE_SESSION_IDLE_DAYS", default_value_t = 7)]
     pub session_idle_days: i64,
+
+    /// Do not send morning digests from this server (another node does).
+    #[arg(long, env = "CADENCE_NO_DIGEST")]
+    pub no_digest: bool,
+
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 }
 
 impl ServeArgs {
@@ -108,6 +180,9 @@ impl ServeArgs {
             demo: false,
             secure_cookies: false,
             session_idle_days: 7,
+            // Tests run the digest job themselves, with the time they choose.
+            no_digest: true,
+            smtp: SmtpArgs::default(),
         }
     }
 }

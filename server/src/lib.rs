@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod demo;
+pub mod digest;
 pub mod live;
 pub mod seed;
 pub mod telemetry;
@@ -30,7 +31,7 @@ use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
-use crate::config::{Cli, Command, SeedScale, ServeArgs, TokenCommand};
+use crate::config::{Cli, Command, DigestCommand, SeedScale, ServeArgs, TokenCommand};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -90,6 +91,7 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
         db: db.clone(),
         bus: bus.clone(),
         leptos_options: leptos_options.clone(),
+        smtp_override: digest::SmtpConfig::from_args(&args.smtp).is_some(),
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
         .with_name("cadence_session")
@@ -192,6 +194,11 @@ pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, 
             .await
     });
     tokio::spawn(housekeeping(db.clone()));
+    if !args.no_digest {
+        let relay = digest::SmtpConfig::from_args(&args.smtp);
+        digest::announce(&db, relay.as_ref()).await;
+        tokio::spawn(digest::run(db.clone(), relay));
+    }
     tokio::spawn(recover_imports(db, bus.clone()));
     Ok(Running {
         addr,
@@ -307,6 +314,31 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 .await
                 .map_err(describe)?;
             println!("{}", token.token);
+        }
+        Command::Digest {
+            command:
+                DigestCommand::Send {
+                    date,
+                    to,
+                    dry_run,
+                    smtp,
+                },
+        } => {
+            let relay = digest::SmtpConfig::from_args(&smtp);
+            let report = digest::send_on_demand(
+                &db,
+                date,
+                to.as_deref(),
+                dry_run,
+                relay.as_ref(),
+                chrono::Utc::now(),
+                &mut std::io::stdout(),
+            )
+            .await
+            .map_err(describe)?;
+            if !dry_run {
+                eprintln!("{report}");
+            }
         }
         Command::SeedDemo { scale, seed } => {
             match scale {

@@ -1,4 +1,5 @@
-//! The `cadence` binary's commands: migrate, create-user (password on stdin), token create.
+//! The `cadence` binary's commands: migrate, create-user (password on stdin), token create,
+//! digest send.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -91,6 +92,48 @@ async fn create_user_and_token_from_the_command_line_give_api_access() {
     );
     let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
     assert!(token.starts_with("cad_"));
+
+    // The digest on demand: printed, then kept in the outbox (no relay here), once.
+    let dry = cadence(
+        &db_url,
+        &["digest", "send", "--date", "2026-11-26", "--dry-run"],
+        None,
+    );
+    let printed = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        printed.contains("To: Cli Admin <cli@example.test>"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("daily digest for Thu 26 Nov 2026"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("Your team on Thursday 26 November 2026"),
+        "{printed}"
+    );
+    let send = || cadence(&db_url, &["digest", "send", "--date", "2026-11-26"], None);
+    let first = send();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stderr).contains("cli@example.test: outbox"));
+    let again = send();
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("cli@example.test: already outbox before"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let bad = cadence(&db_url, &["digest", "send", "--date", "26/11/2026"], None);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("give YYYY-MM-DD"));
 
     let db = server::connect(&db_url).await.unwrap();
     let running = server::spawn(

@@ -405,6 +405,31 @@ fn server_fns() -> Vec<Case> {
             users,
         ),
         ("report_options", vec![], users),
+        // The digest: its page is the admins'; one's own choice is everyone's.
+        ("digest_admin", vec![], admins),
+        (
+            "save_digest_settings",
+            vec![
+                ("digest_time", "07:30"),
+                ("public_url", ""),
+                ("smtp_host", ""),
+                ("smtp_port", "587"),
+                ("smtp_security", "starttls"),
+                ("smtp_user", ""),
+                ("smtp_password", ""),
+                ("smtp_from", ""),
+            ],
+            admins,
+        ),
+        ("preview_digest", vec![("date", "2026-11-26")], admins),
+        ("digest_deliveries", vec![("date", "2026-11-26")], admins),
+        (
+            "read_delivery",
+            vec![("id", "999999")],
+            [401, 403, 403, 404],
+        ),
+        ("my_digest_choice", vec![], users),
+        ("save_digest_choice", vec![("receives", "on")], users),
         ("logout", vec![], everyone),
     ]
 }
@@ -632,6 +657,18 @@ async fn every_api_route_checks_the_token_and_role(app: &TestApp) {
             "/reports/company-performance?from=2026-11-01&to=2026-11-30&group_by=week",
             None,
             [401, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/digests/preview?date=2026-11-26&format=text",
+            None,
+            [401, 403, 403, 200],
+        ),
+        (
+            "GET",
+            "/digests/deliveries?date=2026-11-26",
+            None,
+            [401, 403, 403, 200],
         ),
         ("GET", "/plans/999999", None, [401, 403, 404, 404]),
         (

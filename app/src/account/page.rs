@@ -5,6 +5,8 @@ use leptos_meta::Title;
 use super::api::{list_tokens, ChangePassword, CreateToken, RevokeToken, TokenView, UpdateProfile};
 use crate::components::form::{field_error, form_error, Field, FormMessage};
 use crate::components::layout::{use_current_user, RequireUser};
+use crate::digest::api::{my_digest_choice, SaveDigestChoice};
+use crate::digest::DigestChoiceForm;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -18,12 +20,15 @@ pub fn AccountPage() -> impl IntoView {
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
     );
+    let save_choice = ServerAction::<SaveDigestChoice>::new();
+    let choice = Resource::new(move || save_choice.version().get(), |_| my_digest_choice());
     view! {
         <Title text="Your account" />
         <RequireUser>
             <h1>"Your account"</h1>
             <ProfileForm />
             <PasswordForm />
+            <DigestChoiceForm save=save_choice choice />
             <Tokens create revoke tokens />
         </RequireUser>
     }

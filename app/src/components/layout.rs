@@ -70,6 +70,7 @@ pub fn TopBar() -> impl IntoView {
                                         <A href="/admin/users">"Users"</A>
                                         <A href="/admin/segments">"Segments"</A>
                                         <A href="/admin/settings">"Settings"</A>
+                                        <A href="/admin/digest">"Digest"</A>
                                     </Show>
                                 </nav>
                                 <div class="me">

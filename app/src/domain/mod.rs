@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod digest;
 pub mod forecast;
 pub mod goal;
 pub mod lead;

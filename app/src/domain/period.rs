@@ -1,7 +1,9 @@
 //! Periods of goals and plans: calendar days, weeks, months, quarters, half-years and years in
 //! the workspace's time zone, and which days are working days.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
 use serde::{Deserialize, Serialize};
 
 use super::validate::WeekStart;
@@ -177,18 +179,25 @@ impl Period {
 /// The first instant of `date` in `tz`: local midnight, or where midnight does not exist (a
 /// clock moved forward at midnight) the first local time that does.
 pub fn day_start<Z: TimeZone>(date: NaiveDate, tz: &Z) -> DateTime<Utc> {
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    local_instant(date, NaiveTime::MIN, tz)
+}
+
+/// The instant of the local `time` on `date` in `tz`: the first of two when clocks go back,
+/// and where the time does not exist (clocks jumped over it) the first local time after it
+/// that does, in quarters of an hour.
+pub fn local_instant<Z: TimeZone>(date: NaiveDate, time: NaiveTime, tz: &Z) -> DateTime<Utc> {
+    let wanted = date.and_time(time);
     // Gaps last a few hours (a whole day where a zone skipped one); step through them a
     // quarter of an hour at a time.
     for quarter in 0..(4 * 48) {
-        let local = midnight + Duration::minutes(15 * quarter);
+        let local = wanted + Duration::minutes(15 * quarter);
         match tz.from_local_datetime(&local) {
             LocalResult::Single(at) => return at.with_timezone(&Utc),
             LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),
             LocalResult::None => continue,
         }
     }
-    Utc.from_utc_datetime(&midnight)
+    Utc.from_utc_datetime(&wanted)
 }
 
 /// Whether local midnight of `date` exists in `tz` (it does not on a day whose clocks jump

@@ -59,6 +59,10 @@ pub mod user {
         pub time_zone: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// The morning digest: `None` is the role's default (on for managers and admins).
+        pub digest_opt_in: Option<bool>,
+        /// Also send the digest about a non-working day without activity.
+        pub digest_quiet_days: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -563,6 +567,64 @@ pub mod plan {
         pub created_by: i32,
         pub applied_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod mail_settings {
+    use sea_orm::entity::prelude::*;
+
+    /// One row: when the digest goes out, the app's public address, and the SMTP relay.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mail_settings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        /// "HH:MM" in the workspace time zone.
+        pub digest_time: String,
+        pub public_url: String,
+        pub smtp_host: String,
+        pub smtp_port: i32,
+        /// starttls, tls or none.
+        pub smtp_security: String,
+        pub smtp_user: String,
+        pub smtp_password: String,
+        pub smtp_from: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod digest_delivery {
+    use sea_orm::entity::prelude::*;
+
+    /// The claim of one recipient's digest about one day, and what became of it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "digest_deliveries")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub user_id: i32,
+        pub day: Date,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: Option<DateTimeUtc>,
+        pub lease_until: Option<DateTimeUtc>,
+        pub last_error: String,
+        pub subject: String,
+        pub text_body: String,
+        pub html_body: String,
+        pub created_at: DateTimeUtc,
+        pub sent_at: Option<DateTimeUtc>,
         pub updated_at: DateTimeUtc,
     }
 

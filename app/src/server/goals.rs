@@ -621,6 +621,9 @@ struct Counter<'a, C: ConnectionTrait> {
     db: &'a C,
     cal: Calendar,
     cache: HashMap<(Measure, Period), HashMap<i32, i64>>,
+    /// Count nothing recorded from this instant on (the digest counts a week up to the end of
+    /// the day it is about).
+    until: Option<DateTime<Utc>>,
 }
 
 impl<'a, C: ConnectionTrait> Counter<'a, C> {
@@ -629,6 +632,7 @@ impl<'a, C: ConnectionTrait> Counter<'a, C> {
             db,
             cal,
             cache: HashMap::new(),
+            until: None,
         }
     }
 
@@ -639,6 +643,7 @@ impl<'a, C: ConnectionTrait> Counter<'a, C> {
     ) -> Result<&HashMap<i32, i64>, AppError> {
         if !self.cache.contains_key(&(measure, period)) {
             let (from, to) = period.instants(&self.cal.tz);
+            let to = self.until.map_or(to, |until| to.min(until));
             let counted = values(self.db, measure, from, to).await?;
             self.cache.insert((measure, period), counted);
         }
@@ -957,6 +962,32 @@ pub async fn progress_at(
             }
         }
         out.push(progress);
+    }
+    Ok(out)
+}
+
+/// The daily and weekly goals that apply on `date`, each counted from its period's start to
+/// the end of `date` (the week so far), with the pace at that moment: what the morning digest
+/// reports about the day before.
+pub async fn day_and_week(
+    db: &impl ConnectionTrait,
+    date: NaiveDate,
+) -> Result<Vec<GoalProgress>, AppError> {
+    let cal = calendar(db).await?;
+    let end = period::day_start(date.succ_opt().unwrap_or(date), &cal.tz);
+    let names = Names::load(db).await?;
+    let models = goal::Entity::find()
+        .filter(goal::Column::Period.is_in([PeriodKind::Day.as_str(), PeriodKind::Week.as_str()]))
+        .order_by_asc(goal::Column::Id)
+        .all(db)
+        .await?;
+    let mut counter = Counter::new(db, cal);
+    counter.until = Some(end);
+    let mut out = Vec::new();
+    for model in &models {
+        if let Some(period) = period_at(model, date, &cal) {
+            out.push(counter.progress(model, &names, period, end, false).await?);
+        }
     }
     Ok(out)
 }

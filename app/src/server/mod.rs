@@ -1,6 +1,8 @@
 //! Server-only code: application state, the current user, database entities and queries.
 
 pub mod activities;
+pub mod digest;
+mod digest_mail;
 pub mod entity;
 pub mod events;
 pub mod goals;
@@ -31,6 +33,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub bus: events::EventBus,
     pub leptos_options: LeptosOptions,
+    /// The SMTP relay was given on the command line (or in the environment), which wins over
+    /// the settings stored in the database.
+    pub smtp_override: bool,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

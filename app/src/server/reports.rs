@@ -31,7 +31,7 @@ use crate::reports::api::{
 };
 
 /// The condition of a closing that counts, over `lead_history h`.
-const CLOSING: &str = "h.last_close";
+pub(crate) const CLOSING: &str = "h.last_close";
 
 fn parse_day(field: &str, text: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
@@ -70,14 +70,14 @@ pub fn resolve_range(
 
 /// Whose numbers a report counts: one user, the members of one segment, or everyone.
 #[derive(Debug, Clone, Copy, Default)]
-struct Scope {
-    user_id: Option<i32>,
-    segment_id: Option<i32>,
+pub(crate) struct Scope {
+    pub user_id: Option<i32>,
+    pub segment_id: Option<i32>,
 }
 
 impl Scope {
     /// ` AND column ...` restricting `column` (a user id) to the scope, with its values.
-    fn sql(self, column: &str, values: &mut Vec<Value>) -> String {
+    pub(crate) fn sql(self, column: &str, values: &mut Vec<Value>) -> String {
         let mut sql = String::new();
         if let Some(user) = self.user_id {
             sql.push_str(&format!(" AND {column} = ?"));
@@ -100,7 +100,7 @@ impl Scope {
 
 /// Rows of a grouped query: the first `K` columns as keys (NULL reads as `None`), then `N`
 /// numbers (NULL reads as 0).
-async fn grouped<const K: usize, const N: usize>(
+pub(crate) async fn grouped<const K: usize, const N: usize>(
     db: &impl ConnectionTrait,
     sql: &str,
     values: Vec<Value>,
@@ -124,7 +124,7 @@ async fn grouped<const K: usize, const N: usize>(
 }
 
 /// The range's instants as query values.
-fn window(cal: &Calendar, range: Period) -> Vec<Value> {
+pub(crate) fn window(cal: &Calendar, range: Period) -> Vec<Value> {
     let (from, to) = range.instants(&cal.tz);
     vec![from.into(), to.into()]
 }
@@ -312,7 +312,7 @@ async fn created_per_user(
     Ok(by_key(grouped::<1, 1>(db, &sql, values).await?))
 }
 
-async fn team_activity(
+pub(crate) async fn team_activity(
     db: &impl ConnectionTrait,
     cal: &Calendar,
     range: Period,

@@ -4,6 +4,7 @@
 //! and its paths and schemas in `ApiDoc`.
 
 mod activities;
+mod digests;
 mod goals;
 mod leads;
 mod pipelines;
@@ -160,6 +161,8 @@ pub fn router() -> Router<AppState> {
             "/reports/company-performance",
             get(reports::company_performance),
         )
+        .route("/digests/preview", get(digests::preview))
+        .route("/digests/deliveries", get(digests::deliveries))
         .route("/events", get(crate::live::api_events))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
@@ -190,6 +193,7 @@ pub fn router() -> Router<AppState> {
         goals::compute, goals::apply,
         reports::team_activity, reports::prospecting_list, reports::pipeline_performance,
         reports::team_performance, reports::company_performance,
+        digests::preview, digests::deliveries,
         crate::live::api_events
     ),
     components(schemas(
@@ -229,7 +233,7 @@ pub fn router() -> Router<AppState> {
         app::reports::api::ListReport, app::reports::api::StepRow,
         app::reports::api::PipelineReport, app::reports::api::TeamPerformanceRow,
         app::reports::api::TeamPerformanceReport, app::reports::api::CompanyRow,
-        app::reports::api::CompanyReport
+        app::reports::api::CompanyReport, app::digest::api::DeliveryView
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -1,0 +1,104 @@
+//! The morning digest: a preview of anyone's digest about any day (HTML, or the text part with
+//! `format=text` or `Accept: text/plain`), and who got the digests of a day. Admins only.
+
+use app::digest::api::{parse_date, DeliveryView};
+use app::domain::Action;
+use app::server::{digest, AppState};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{ApiResult, ApiUser, ErrorBody};
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[serde(default)]
+pub struct PreviewParams {
+    /// The day the digest is about, `YYYY-MM-DD`; default yesterday (workspace time zone).
+    pub date: String,
+    /// Whose digest; default the caller's.
+    pub user_id: Option<i32>,
+    /// `text` for the plain-text part; HTML otherwise.
+    pub format: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[serde(default)]
+pub struct DeliveriesParams {
+    /// The day the digests are about, `YYYY-MM-DD`; default yesterday.
+    pub date: String,
+}
+
+async fn day_of(state: &AppState, text: &str) -> ApiResult<NaiveDate> {
+    Ok(match text.trim() {
+        "" => digest::yesterday(&state.db, Utc::now()).await?,
+        text => parse_date("date", text)?,
+    })
+}
+
+/// The digest a user gets (or would get) about a day, rendered now; the subject is in the
+/// `X-Digest-Subject` header, and `X-Digest-Note` says why it would not be sent, if so.
+#[utoipa::path(get, path = "/api/v1/digests/preview", tag = "digests", params(PreviewParams),
+    responses((status = 200, content((String = "text/html"), (String = "text/plain"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: HeaderMap,
+    Query(params): Query<PreviewParams>,
+) -> ApiResult<Response> {
+    user.require(Action::ManageWorkspace)?;
+    let day = day_of(&state, &params.date).await?;
+    let mail = digest::preview(&state.db, params.user_id.unwrap_or(user.0.id), day).await?;
+    let wants_text = params.format.eq_ignore_ascii_case("text")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/plain"));
+    let (kind, body) = if wants_text {
+        ("text/plain; charset=utf-8", mail.text)
+    } else {
+        ("text/html; charset=utf-8", mail.html)
+    };
+    // Header values are ASCII: the subject and note go percent-free but with anything else
+    // replaced, and in full in the body.
+    let ascii = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii() && !c.is_ascii_control() {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect()
+    };
+    let mut response = ([(header::CONTENT_TYPE, kind.to_string())], body).into_response();
+    if let Ok(value) = ascii(&mail.subject).parse() {
+        response.headers_mut().insert("x-digest-subject", value);
+    }
+    if let Some(note) = mail.note {
+        if let Ok(value) = ascii(&note).parse() {
+            response.headers_mut().insert("x-digest-note", value);
+        }
+    }
+    Ok(response)
+}
+
+/// Who got the digests about a day: the claim, status (pending, retrying, sent, outbox,
+/// failed, skipped, missed), tries, and the mail server's last error.
+#[utoipa::path(get, path = "/api/v1/digests/deliveries", tag = "digests", params(DeliveriesParams),
+    responses((status = 200, body = [DeliveryView]), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn deliveries(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(params): Query<DeliveriesParams>,
+) -> ApiResult<Json<Vec<DeliveryView>>> {
+    user.require(Action::ManageWorkspace)?;
+    let day = day_of(&state, &params.date).await?;
+    Ok(Json(digest::deliveries(&state.db, day).await?))
+}
