@@ -14,6 +14,7 @@ use app::server::entity::{digest_delivery, mail_settings};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::Address;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::DatabaseConnection;
 
@@ -25,6 +26,9 @@ pub const LEASE: Duration = Duration::minutes(5);
 
 /// How often the background job looks for due digests.
 const EVERY: StdDuration = StdDuration::from_secs(30);
+
+/// The longest one send may take, well within the lease.
+const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(120);
 
 /// An SMTP relay.
 #[derive(Clone, PartialEq, Eq)]
@@ -97,10 +101,10 @@ impl SmtpConfig {
     }
 }
 
-/// Why a send failed: `transient` ones are tried again.
+/// Why a send failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendError {
-    pub transient: bool,
+    pub failure: Failure,
     pub message: String,
 }
 
@@ -113,6 +117,9 @@ pub enum Mailer {
     },
     /// No relay: digests are rendered and kept for admins to read.
     Outbox,
+    /// A relay whose settings cannot work (a From that is not an address, say): every send
+    /// fails with this reason, recorded for admins to read.
+    Broken(String),
 }
 
 impl Mailer {
@@ -151,14 +158,12 @@ impl Mailer {
     }
 
     /// The mailer for now: the command line's relay when given, else the stored settings'.
-    pub fn current(
-        settings: &mail_settings::Model,
-        command_line: Option<&SmtpConfig>,
-    ) -> Result<Mailer, String> {
-        match command_line {
+    pub fn current(settings: &mail_settings::Model, command_line: Option<&SmtpConfig>) -> Mailer {
+        let built = match command_line {
             Some(config) => Mailer::new(Some(config)),
             None => Mailer::new(SmtpConfig::from_settings(settings).as_ref()),
-        }
+        };
+        built.unwrap_or_else(Mailer::Broken)
     }
 
     pub fn is_outbox(&self) -> bool {
@@ -174,8 +179,15 @@ impl Mailer {
         mail: &Rendered,
         message_id: String,
     ) -> Result<(), SendError> {
-        let Mailer::Smtp { transport, from } = self else {
-            return Ok(());
+        let (transport, from) = match self {
+            Mailer::Smtp { transport, from } => (transport, from),
+            Mailer::Outbox => return Ok(()),
+            Mailer::Broken(reason) => {
+                return Err(SendError {
+                    failure: Failure::Permanent,
+                    message: format!("The SMTP settings cannot work: {reason}"),
+                })
+            }
         };
         let message = Message::builder()
             .from(from.clone())
@@ -187,18 +199,49 @@ impl Mailer {
                 mail.html.clone(),
             ))
             .map_err(|e| SendError {
-                transient: false,
+                failure: Failure::Permanent,
                 message: format!("the message could not be built: {e}"),
             })?;
-        transport.send(message).await.map(|_| ()).map_err(|e| {
-            // A permanent reply (5xx: bad credentials, unknown recipient) will not change by
-            // trying again; anything else (4xx, a connection refused or cut, a timeout) may.
-            let transient = !e.is_permanent();
-            SendError {
-                transient,
+        match tokio::time::timeout(SEND_TIMEOUT, transport.send(message)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(SendError {
+                failure: classify(&e),
                 message: e.to_string(),
-            }
-        })
+            }),
+            Err(_) => Err(SendError {
+                failure: Failure::Unknown,
+                message: format!(
+                    "The mail server did not finish within {} s.",
+                    SEND_TIMEOUT.as_secs()
+                ),
+            }),
+        }
+    }
+}
+
+/// What a failed send means for the next try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Nothing was delivered and it may work later: the relay could not be reached, or it
+    /// answered 4xx (try again later).
+    Retry,
+    /// It will not work by trying again: 5xx (bad credentials, unknown recipient), bad settings.
+    Permanent,
+    /// The connection broke while the relay had it: the email may have arrived. Not sent again
+    /// by itself (never two emails for one day).
+    Unknown,
+}
+
+fn classify(error: &lettre::transport::smtp::Error) -> Failure {
+    if error.is_permanent() {
+        Failure::Permanent
+    } else if error.is_transient() || error.is_tls() {
+        Failure::Retry
+    } else if error.to_string().starts_with("Connection error") {
+        // lettre's kind for a relay that could not be reached: nothing was sent.
+        Failure::Retry
+    } else {
+        Failure::Unknown
     }
 }
 
@@ -213,8 +256,23 @@ pub struct TickReport {
     pub skipped: usize,
     pub retrying: usize,
     pub failed: usize,
+    pub unknown: usize,
     /// Claims of days gone by that will not go out.
     pub missed: u64,
+}
+
+impl TickReport {
+    fn count(&mut self, status: &str) {
+        match status {
+            s if s == status::SENT => self.sent += 1,
+            s if s == status::OUTBOX => self.outbox += 1,
+            s if s == status::SKIPPED => self.skipped += 1,
+            s if s == status::RETRYING => self.retrying += 1,
+            s if s == status::UNKNOWN => self.unknown += 1,
+            s if s == status::FAILED => self.failed += 1,
+            _ => {}
+        }
+    }
 }
 
 fn send_time(settings: &mail_settings::Model) -> NaiveTime {
@@ -223,18 +281,24 @@ fn send_time(settings: &mail_settings::Model) -> NaiveTime {
         .unwrap_or_default()
 }
 
-/// One run: claims the digests due at `now` for everyone who receives them, then sends every
-/// claim that waits (new ones, retries after their backoff, and claims a stopped sender left).
+/// One run at `now`: closes what a stopped sender or a past day left, claims the digests due
+/// for everyone who receives them, then sends every claim that waits (new ones, retries whose
+/// backoff is over, claims a stopped sender left before handing them over). Each claim is
+/// taken at `now` plus the time the run has taken so far, so that a long run never takes a
+/// lease that is already over.
 pub async fn tick(
     db: &DatabaseConnection,
     mailer: &Mailer,
     now: DateTime<Utc>,
 ) -> Result<TickReport, AppError> {
+    let started = std::time::Instant::now();
+    // In whole seconds: a run of under a second works at `now` itself.
+    let clock = || now + Duration::seconds(started.elapsed().as_secs() as i64);
     let settings = digests::settings(db).await?;
     let cal = app::server::goals::calendar(db).await?;
     let today = cal.today(now);
     let mut report = TickReport {
-        missed: digests::give_up_before(db, today.pred_opt().unwrap_or(today), now).await?,
+        missed: digests::close_stale(db, today.pred_opt().unwrap_or(today), now).await?,
         ..TickReport::default()
     };
     let Some(day) = due_day(now, send_time(&settings), &cal.tz) else {
@@ -253,91 +317,115 @@ pub async fn tick(
             report.claimed += 1;
         }
     }
-    for delivery in digests::due(db, day, now).await? {
-        if !digests::take(db, delivery.id, now, LEASE).await? {
+    for waiting in digests::due(db, day, now).await? {
+        let at = clock();
+        let Some(taken) = digests::take(db, waiting.id, at, LEASE).await? else {
             continue;
-        }
-        match deliver(db, mailer, &delivery, now, false).await? {
-            s if s == status::SENT => report.sent += 1,
-            s if s == status::OUTBOX => report.outbox += 1,
-            s if s == status::SKIPPED => report.skipped += 1,
-            s if s == status::RETRYING => report.retrying += 1,
-            _ => report.failed += 1,
-        }
+        };
+        let status = deliver(db, mailer, &taken, at, false).await?;
+        report.count(status);
     }
     Ok(report)
 }
 
-/// Composes, renders and sends (or keeps) one claimed digest and records the outcome; returns
-/// the status it ends in. `on_demand` sends even about a quiet day off.
+/// Composes, renders and sends (or keeps) one claim its caller has taken, and records the
+/// outcome; returns the status it ends in. `on_demand`: an admin asked for this one, so it goes
+/// even to someone who has the digest off or about a quiet day off.
 pub async fn deliver(
     db: &DatabaseConnection,
     mailer: &Mailer,
-    delivery: &digest_delivery::Model,
+    taken: &digest_delivery::Model,
     now: DateTime<Utc>,
     on_demand: bool,
 ) -> Result<&'static str, AppError> {
-    let Some(recipient) = app::server::users::find(db, delivery.user_id).await? else {
-        let outcome = Outcome {
-            status: status::FAILED,
-            error: "The recipient no longer exists.".into(),
-            next_attempt_at: None,
-            attempts: delivery.attempts,
-        };
-        digests::record(db, delivery, &Rendered::default(), outcome, now).await?;
-        return Ok(status::FAILED);
-    };
-    let digest = digests::compose(db, &recipient, delivery.day).await?;
-    let rendered = digests::render(&digest);
-    if !on_demand && !digest.worth_sending(recipient.digest_quiet_days) {
-        let outcome = Outcome {
-            status: status::SKIPPED,
-            error: String::new(),
-            next_attempt_at: None,
-            attempts: delivery.attempts,
-        };
-        digests::record(db, delivery, &rendered, outcome, now).await?;
-        return Ok(status::SKIPPED);
-    }
-    let attempts = delivery.attempts + 1;
-    let to = match format!("{} <{}>", recipient.name, recipient.email).parse::<Mailbox>() {
-        Ok(to) => to,
-        Err(error) => {
-            let outcome = Outcome {
-                status: status::FAILED,
-                error: format!("The address {} is not valid: {error}", recipient.email),
-                next_attempt_at: None,
-                attempts,
-            };
-            digests::record(db, delivery, &rendered, outcome, now).await?;
-            return Ok(status::FAILED);
-        }
-    };
-    let message_id = format!("<digest-{}-{}@cadence>", delivery.day, delivery.id);
-    let (status, error, next) = match mailer.send(to, &rendered, message_id).await {
-        Ok(()) if mailer.is_outbox() => (status::OUTBOX, String::new(), None),
-        Ok(()) => (status::SENT, String::new(), None),
-        Err(e) if e.transient && attempts < MAX_ATTEMPTS => {
-            (status::RETRYING, e.message, Some(now + backoff(attempts)))
-        }
-        Err(e) => (status::FAILED, e.message, None),
-    };
-    match status {
-        s if s == status::SENT => {
-            tracing::info!(to = %recipient.email, day = %delivery.day, "digest sent")
-        }
-        s if s == status::OUTBOX => {}
-        _ => {
-            tracing::warn!(to = %recipient.email, day = %delivery.day, attempts, %error, "digest not sent")
-        }
-    }
-    let outcome = Outcome {
+    let attempts = taken.attempts + 1;
+    let end = |status: &'static str, error: String, next: Option<DateTime<Utc>>| Outcome {
         status,
         error,
         next_attempt_at: next,
         attempts,
     };
-    digests::record(db, delivery, &rendered, outcome, now).await?;
+    let Some(recipient) = app::server::users::find(db, taken.user_id).await? else {
+        let outcome = end(
+            status::FAILED,
+            "The recipient no longer exists.".into(),
+            None,
+        );
+        digests::record(db, taken, &Rendered::default(), outcome, now).await?;
+        return Ok(status::FAILED);
+    };
+    if !on_demand && !digests::receives(&recipient) {
+        let outcome = end(status::SKIPPED, "The digest was turned off.".into(), None);
+        digests::record(db, taken, &Rendered::default(), outcome, now).await?;
+        return Ok(status::SKIPPED);
+    }
+    // A digest that cannot be put together (the database failing, say) is tried again like a
+    // refused send, and says why.
+    let digest = match digests::compose(db, &recipient, taken.day).await {
+        Ok(digest) => digest,
+        Err(error) => {
+            let (status, next) = if attempts < MAX_ATTEMPTS {
+                (status::RETRYING, Some(now + backoff(attempts)))
+            } else {
+                (status::FAILED, None)
+            };
+            let outcome = end(
+                status,
+                format!("The digest could not be made: {error}"),
+                next,
+            );
+            digests::record(db, taken, &Rendered::default(), outcome, now).await?;
+            return Ok(status);
+        }
+    };
+    let rendered = digests::render(&digest);
+    if !on_demand && !digest.worth_sending(recipient.digest_quiet_days) {
+        let outcome = end(status::SKIPPED, String::new(), None);
+        digests::record(db, taken, &rendered, outcome, now).await?;
+        return Ok(status::SKIPPED);
+    }
+    if mailer.is_outbox() {
+        digests::record(
+            db,
+            taken,
+            &rendered,
+            end(status::OUTBOX, String::new(), None),
+            now,
+        )
+        .await?;
+        return Ok(status::OUTBOX);
+    }
+    let to = match recipient.email.parse::<Address>() {
+        Ok(address) => Mailbox::new(Some(recipient.name.clone()), address),
+        Err(error) => {
+            let error = format!("The address {} is not valid: {error}", recipient.email);
+            digests::record(db, taken, &rendered, end(status::FAILED, error, None), now).await?;
+            return Ok(status::FAILED);
+        }
+    };
+    if !digests::start_sending(db, taken, now).await? {
+        tracing::warn!(to = %recipient.email, day = %taken.day, "digest claim lost to another sender before sending");
+        return Ok(status::SENDING);
+    }
+    let message_id = format!("<digest-{}-{}@cadence>", taken.day, taken.id);
+    let (status, error, next) = match mailer.send(to, &rendered, message_id).await {
+        Ok(()) => (status::SENT, String::new(), None),
+        Err(e) => match e.failure {
+            Failure::Retry if attempts < MAX_ATTEMPTS => {
+                (status::RETRYING, e.message, Some(now + backoff(attempts)))
+            }
+            Failure::Unknown => (status::UNKNOWN, e.message, None),
+            _ => (status::FAILED, e.message, None),
+        },
+    };
+    if status == status::SENT {
+        tracing::info!(to = %recipient.email, day = %taken.day, "digest sent");
+    } else {
+        tracing::warn!(to = %recipient.email, day = %taken.day, attempts, %error, status, "digest not sent");
+    }
+    if !digests::record(db, taken, &rendered, end(status, error, next), now).await? {
+        tracing::warn!(to = %recipient.email, day = %taken.day, status, "digest outcome not recorded: the claim was taken over");
+    }
     Ok(status)
 }
 
@@ -350,15 +438,16 @@ pub async fn run(db: DatabaseConnection, command_line: Option<SmtpConfig>) {
         every.tick().await;
         let result = async {
             let settings = digests::settings(&db).await?;
-            let mailer = Mailer::current(&settings, command_line.as_ref())
-                .map_err(|e| AppError::field("smtp", e))?;
+            let mailer = Mailer::current(&settings, command_line.as_ref());
             tick(&db, &mailer, Utc::now()).await
         }
         .await;
         match result {
             Ok(report) => {
                 last_problem.clear();
-                if report.sent + report.outbox + report.failed + report.retrying > 0 {
+                if report.sent + report.outbox + report.failed + report.retrying + report.unknown
+                    > 0
+                {
                     tracing::info!(?report, "digests");
                 }
             }
@@ -384,15 +473,19 @@ pub async fn announce(db: &DatabaseConnection, command_line: Option<&SmtpConfig>
             .and_then(|s| SmtpConfig::from_settings(&s)),
     };
     match relay {
-        Some(config) => tracing::info!(host = %config.host, port = config.port, "digests are sent through this SMTP relay"),
+        Some(config) => match Mailer::new(Some(&config)) {
+            Ok(_) => tracing::info!(host = %config.host, port = config.port, "digests are sent through this SMTP relay"),
+            Err(problem) => tracing::warn!(%problem, "the SMTP settings cannot work: every digest will fail with this reason until they are mended"),
+        },
         None => tracing::warn!("no SMTP relay is set: morning digests are kept in the outbox (Admin > Digest) until one is (--smtp-host or the admin page)"),
     }
 }
 
-/// `cadence digest send`: the digests about `day` for everyone who receives them (or for the
-/// user with the email `to`, whatever their choice), printed (`dry_run`: the text parts) or
-/// sent now. A digest already sent or kept in the outbox is not sent again; one that failed,
-/// was missed or skipped is. Returns a line per recipient.
+/// `cadence digest send`: the digests about `day` (a day that is over) for everyone who
+/// receives them, or for the user with the email `to` whatever their choice, printed
+/// (`dry_run`: the text parts) or sent now. Never a second email for a day: a digest sent, or
+/// possibly sent (`unknown`), is sent again only to `to`, when asked by name; so is one kept
+/// in the outbox or skipped. Returns a line per recipient.
 pub async fn send_on_demand(
     db: &DatabaseConnection,
     day: NaiveDate,
@@ -402,6 +495,13 @@ pub async fn send_on_demand(
     now: DateTime<Utc>,
     out: &mut impl std::io::Write,
 ) -> Result<String, AppError> {
+    let today = app::server::goals::calendar(db).await?.today(now);
+    if day >= today {
+        return Err(AppError::field(
+            "date",
+            format!("The digest about {day} can be made once that day is over (today is {today})."),
+        ));
+    }
     let people = match to {
         Some(email) => vec![app::server::users::find_by_email(db, email)
             .await?
@@ -423,28 +523,36 @@ pub async fn send_on_demand(
         return Ok(lines.join("\n"));
     }
     let settings = digests::settings(db).await?;
-    let mailer = Mailer::current(&settings, relay).map_err(|e| AppError::field("smtp", e))?;
+    let mailer = Mailer::current(&settings, relay);
+    // Asked by name: anything but a digest sure to have been sent; for everyone: only what
+    // failed or was missed.
+    let again: &[&str] = if to.is_some() {
+        &[
+            status::FAILED,
+            status::MISSED,
+            status::SKIPPED,
+            status::OUTBOX,
+            status::UNKNOWN,
+        ]
+    } else {
+        &[status::FAILED, status::MISSED]
+    };
     for person in people {
         digests::claim(db, person.id, day, status::PENDING, now).await?;
         let Some(record) = digests::find(db, person.id, day).await? else {
             continue;
         };
-        if record.status == status::SENT || record.status == status::OUTBOX {
+        if again.contains(&record.status.as_str()) {
+            digests::reopen(db, record.id, again, now).await?;
+        }
+        let Some(taken) = digests::take(db, record.id, now, LEASE).await? else {
             lines.push(format!(
                 "{}: already {} before",
                 person.email, record.status
             ));
             continue;
-        }
-        digests::reopen(db, record.id, now).await?;
-        if !digests::take(db, record.id, now, LEASE).await? {
-            lines.push(format!("{}: being sent by another process", person.email));
-            continue;
-        }
-        let Some(record) = digests::find(db, person.id, day).await? else {
-            continue;
         };
-        let status = deliver(db, &mailer, &record, now, true).await?;
+        let status = deliver(db, &mailer, &taken, now, to.is_some()).await?;
         let detail = digests::find(db, person.id, day)
             .await?
             .map(|d| d.last_error)

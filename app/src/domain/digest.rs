@@ -153,6 +153,11 @@ mod tests {
             send_instant(date(2026, 3, 8), time("07:30"), &New_York),
             utc(2026, 3, 8, 11, 30)
         );
+        // 02:10 does not exist either: the first minute after the gap.
+        assert_eq!(
+            send_instant(date(2026, 3, 8), time("02:10"), &New_York),
+            utc(2026, 3, 8, 7, 0)
+        );
         // 1 November 2026: 01:30 happens twice; the digest goes at the first.
         assert_eq!(
             send_instant(date(2026, 11, 1), time("01:30"), &New_York),

@@ -183,14 +183,14 @@ pub fn day_start<Z: TimeZone>(date: NaiveDate, tz: &Z) -> DateTime<Utc> {
 }
 
 /// The instant of the local `time` on `date` in `tz`: the first of two when clocks go back,
-/// and where the time does not exist (clocks jumped over it) the first local time after it
-/// that does, in quarters of an hour.
+/// and where the time does not exist (clocks jumped over it) the first whole minute after it
+/// that does.
 pub fn local_instant<Z: TimeZone>(date: NaiveDate, time: NaiveTime, tz: &Z) -> DateTime<Utc> {
     let wanted = date.and_time(time);
-    // Gaps last a few hours (a whole day where a zone skipped one); step through them a
-    // quarter of an hour at a time.
-    for quarter in 0..(4 * 48) {
-        let local = wanted + Duration::minutes(15 * quarter);
+    // Gaps last an hour or a few (a whole day where a zone skipped one): step through them a
+    // minute at a time.
+    for minute in 0..(60 * 48) {
+        let local = wanted + Duration::minutes(minute);
         match tz.from_local_datetime(&local) {
             LocalResult::Single(at) => return at.with_timezone(&Utc),
             LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),

@@ -33,6 +33,11 @@ pub mod status {
     pub const PENDING: &str = "pending";
     /// A send failed for a passing reason; tried again at `next_attempt_at`.
     pub const RETRYING: &str = "retrying";
+    /// Being handed to the mail server.
+    pub const SENDING: &str = "sending";
+    /// The connection broke, or the sender stopped, while the mail server had it: it may have
+    /// arrived, so it is not sent again unless an admin asks.
+    pub const UNKNOWN: &str = "unknown";
     pub const SENT: &str = "sent";
     /// No SMTP relay set: rendered and kept for admins to read.
     pub const OUTBOX: &str = "outbox";
@@ -110,8 +115,11 @@ pub struct Digest {
 }
 
 impl Digest {
+    /// Anything happened: an activity, a lead created, won or lost.
     pub fn any_activity(&self) -> bool {
-        self.reps.iter().any(|r| r.activities_total > 0)
+        self.reps
+            .iter()
+            .any(|r| r.activities_total + r.leads_created + r.won + r.lost > 0)
     }
 
     /// Whether this digest goes out at all (see `domain::digest::worth_sending`).
@@ -567,14 +575,15 @@ pub async fn due(
         .await?)
 }
 
-/// Takes the send of one claim for `lease` (one sender at a time across processes): false when
-/// another sender holds it or it is no longer waiting.
+/// Takes the send of one claim until `now + lease` (one sender at a time, across processes and
+/// nodes); the claim as it is now, or `None` when another sender holds it, it is no longer
+/// waiting, or its retry is not due yet.
 pub async fn take(
     db: &impl ConnectionTrait,
     id: i32,
     now: DateTime<Utc>,
     lease: Duration,
-) -> Result<bool, AppError> {
+) -> Result<Option<digest_delivery::Model>, AppError> {
     let taken = digest_delivery::Entity::update_many()
         .col_expr(
             digest_delivery::Column::LeaseUntil,
@@ -583,14 +592,40 @@ pub async fn take(
         .col_expr(digest_delivery::Column::UpdatedAt, Expr::value(now))
         .filter(digest_delivery::Column::Id.eq(id))
         .filter(digest_delivery::Column::Status.is_in([status::PENDING, status::RETRYING]))
-        .filter(
-            Condition::any()
-                .add(digest_delivery::Column::LeaseUntil.is_null())
-                .add(digest_delivery::Column::LeaseUntil.lt(now)),
-        )
+        .filter(digest_delivery::Column::NextAttemptAt.lte(now))
+        .filter(free_at(now))
         .exec(db)
         .await?;
-    Ok(taken.rows_affected == 1)
+    if taken.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(digest_delivery::Entity::find_by_id(id).one(db).await?)
+}
+
+fn free_at(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(digest_delivery::Column::LeaseUntil.is_null())
+        .add(digest_delivery::Column::LeaseUntil.lt(now))
+}
+
+/// Marks a taken claim as being handed to the relay, if its sender still holds it. From here
+/// on it is never sent again by itself: a sender that stops now leaves it `unknown`.
+pub async fn start_sending(
+    db: &impl ConnectionTrait,
+    taken: &digest_delivery::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let marked = digest_delivery::Entity::update_many()
+        .col_expr(
+            digest_delivery::Column::Status,
+            Expr::value(status::SENDING),
+        )
+        .col_expr(digest_delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(digest_delivery::Column::Id.eq(taken.id))
+        .filter(digest_delivery::Column::LeaseUntil.eq(taken.lease_until))
+        .exec(db)
+        .await?;
+    Ok(marked.rows_affected == 1)
 }
 
 /// What became of one send.
@@ -601,46 +636,65 @@ pub struct Outcome<'a> {
     pub attempts: i32,
 }
 
-/// Records the rendered digest and what became of its send; the lease ends.
+/// Records the rendered digest and what became of its send, if the sender still holds the
+/// claim (false when its lease ran out and another sender took it); the lease ends.
 pub async fn record(
     db: &impl ConnectionTrait,
-    delivery: &digest_delivery::Model,
+    taken: &digest_delivery::Model,
     rendered: &Rendered,
     outcome: Outcome<'_>,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let mut model: digest_delivery::ActiveModel = delivery.clone().into();
-    model.status = Set(outcome.status.to_string());
-    model.attempts = Set(outcome.attempts);
-    model.last_error = Set(outcome.error);
-    model.next_attempt_at = Set(outcome.next_attempt_at);
-    model.lease_until = Set(None);
-    model.subject = Set(rendered.subject.clone());
-    model.text_body = Set(rendered.text.clone());
-    model.html_body = Set(rendered.html.clone());
-    if outcome.status == status::SENT || outcome.status == status::OUTBOX {
-        model.sent_at = Set(Some(now));
-    }
-    model.updated_at = Set(now);
-    model.update(db).await?;
-    Ok(())
+) -> Result<bool, AppError> {
+    use digest_delivery::Column as C;
+    let delivered = outcome.status == status::SENT || outcome.status == status::OUTBOX;
+    let recorded = digest_delivery::Entity::update_many()
+        .col_expr(C::Status, Expr::value(outcome.status))
+        .col_expr(C::Attempts, Expr::value(outcome.attempts))
+        .col_expr(C::LastError, Expr::value(outcome.error))
+        .col_expr(C::NextAttemptAt, Expr::value(outcome.next_attempt_at))
+        .col_expr(C::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(C::Subject, Expr::value(rendered.subject.clone()))
+        .col_expr(C::TextBody, Expr::value(rendered.text.clone()))
+        .col_expr(C::HtmlBody, Expr::value(rendered.html.clone()))
+        .col_expr(C::SentAt, Expr::value(delivered.then_some(now)))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(taken.id))
+        .filter(C::LeaseUntil.eq(taken.lease_until))
+        .exec(db)
+        .await?;
+    Ok(recorded.rows_affected == 1)
 }
 
-/// Claims still waiting for a day that is over: they will not go out.
-pub async fn give_up_before(
+/// Claims still waiting for a day that is over will not go out; the error they had stays.
+/// Sends whose sender stopped mid-way are `unknown`: the email may have arrived.
+pub async fn close_stale(
     db: &impl ConnectionTrait,
     day: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    Ok(digest_delivery::Entity::update_many()
-        .col_expr(digest_delivery::Column::Status, Expr::value(status::MISSED))
+    digest_delivery::Entity::update_many()
+        .col_expr(
+            digest_delivery::Column::Status,
+            Expr::value(status::UNKNOWN),
+        )
         .col_expr(
             digest_delivery::Column::LastError,
-            Expr::value("The day was over before it could be sent."),
+            Expr::value(
+                "The sender stopped while handing this digest to the mail server: it may or may \
+                 not have arrived, so it is not sent again by itself.",
+            ),
         )
+        .col_expr(digest_delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(digest_delivery::Column::Status.eq(status::SENDING))
+        .filter(digest_delivery::Column::LeaseUntil.lt(now))
+        .exec(db)
+        .await?;
+    Ok(digest_delivery::Entity::update_many()
+        .col_expr(digest_delivery::Column::Status, Expr::value(status::MISSED))
         .col_expr(digest_delivery::Column::UpdatedAt, Expr::value(now))
         .filter(digest_delivery::Column::Day.lt(day))
         .filter(digest_delivery::Column::Status.is_in([status::PENDING, status::RETRYING]))
+        .filter(free_at(now))
         .exec(db)
         .await?
         .rows_affected)
@@ -700,11 +754,11 @@ pub async fn find(
         .await?)
 }
 
-/// Makes a digest that never went out (failed, missed or skipped) wait for a send again: an
-/// admin's explicit request. Sent ones stay sent.
+/// Makes a digest in one of `statuses` wait for a send again (an admin's explicit request).
 pub async fn reopen(
     db: &impl ConnectionTrait,
     id: i32,
+    statuses: &[&str],
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let reopened = digest_delivery::Entity::update_many()
@@ -719,11 +773,8 @@ pub async fn reopen(
         )
         .col_expr(digest_delivery::Column::UpdatedAt, Expr::value(now))
         .filter(digest_delivery::Column::Id.eq(id))
-        .filter(digest_delivery::Column::Status.is_in([
-            status::FAILED,
-            status::MISSED,
-            status::SKIPPED,
-        ]))
+        .filter(digest_delivery::Column::Status.is_in(statuses.iter().copied()))
+        .filter(free_at(now))
         .exec(db)
         .await?;
     Ok(reopened.rows_affected == 1)

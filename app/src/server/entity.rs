@@ -579,8 +579,9 @@ pub mod plan {
 pub mod mail_settings {
     use sea_orm::entity::prelude::*;
 
-    /// One row: when the digest goes out, the app's public address, and the SMTP relay.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    /// One row: when the digest goes out, the app's public address, and the SMTP relay. Its
+    /// `Debug` leaves the password out.
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "mail_settings")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -596,6 +597,21 @@ pub mod mail_settings {
         pub smtp_password: String,
         pub smtp_from: String,
         pub updated_at: DateTimeUtc,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("mail_settings::Model")
+                .field("digest_time", &self.digest_time)
+                .field("public_url", &self.public_url)
+                .field("smtp_host", &self.smtp_host)
+                .field("smtp_port", &self.smtp_port)
+                .field("smtp_security", &self.smtp_security)
+                .field("smtp_user", &self.smtp_user)
+                .field("smtp_password_set", &!self.smtp_password.is_empty())
+                .field("smtp_from", &self.smtp_from)
+                .finish()
+        }
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
