@@ -28,6 +28,9 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// A request body over the size the server reads.
+    #[error("{0}")]
+    TooLarge(String),
     /// The cause is logged on the server; the user sees a generic message.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -64,6 +67,7 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::TooLarge(_) => "too_large",
             AppError::Internal => "internal",
         }
     }
@@ -76,6 +80,7 @@ impl AppError {
             AppError::Validation(_) => 422,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests { .. } => 429,
+            AppError::TooLarge(_) => 413,
             AppError::Internal => 500,
         }
     }

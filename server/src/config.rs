@@ -167,6 +167,14 @@ pub struct ServeArgs {
     #[arg(long, env = "CADENCE_NO_DIGEST")]
     pub no_digest: bool,
 
+    /// API requests allowed per token in each window (0: no limit).
+    #[arg(long, env = "CADENCE_API_RATE_LIMIT", default_value_t = 100)]
+    pub api_rate_limit: u32,
+
+    /// The rate limit's window, in seconds.
+    #[arg(long, env = "CADENCE_API_RATE_WINDOW", default_value_t = 10)]
+    pub api_rate_window: u32,
+
     #[command(flatten)]
     pub smtp: SmtpArgs,
 }
@@ -182,6 +190,9 @@ impl ServeArgs {
             session_idle_days: 7,
             // Tests run the digest job themselves, with the time they choose.
             no_digest: true,
+            // Tests make many calls with one token; the rate limit's own test turns it on.
+            api_rate_limit: 0,
+            api_rate_window: 10,
             smtp: SmtpArgs::default(),
         }
     }

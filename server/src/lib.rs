@@ -79,6 +79,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
     Ok(Database::connect(options).await?)
 }
 
+/// The largest request body the API reads (the CSV import streams, without this limit).
+pub const API_BODY_LIMIT: usize = 1024 * 1024;
+
 /// The whole HTTP application.
 pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: SocketAddr) -> Router {
     let leptos_options = LeptosOptions::builder()
@@ -106,7 +109,15 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/events", get(live::browser_events))
-        .nest("/api/v1", api::router())
+        .nest(
+            "/api/v1",
+            api::router()
+                .layer(axum::extract::DefaultBodyLimit::max(API_BODY_LIMIT))
+                .layer(axum::middleware::from_fn_with_state(
+                    api::rate::RateLimiter::new(args.api_rate_limit, args.api_rate_window),
+                    api::rate::limit,
+                )),
+        )
         .leptos_routes_with_context(&state, routes, || (), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -234,3 +234,48 @@ async fn health_openapi_and_not_found(app: &TestApp) {
     assert_eq!(login.status(), StatusCode::OK);
 }
 on_both_backends!(health_and_docs, health_openapi_and_not_found);
+
+/// 100 requests per 10 s per token: the 101st in the window gets 429 with `Retry-After`, in
+/// the API's error shape; another token is not affected; bodies over 1 MiB are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_over_the_rate_limit_waits_and_other_tokens_do_not() {
+    let mut args = server::config::ServeArgs::for_tests("target/no-site".into());
+    args.api_rate_limit = 100;
+    args.api_rate_window = 10;
+    let app = TestApp::spawn_with(args).await;
+    let first = app.token("member").await;
+    let second = app.token("member").await;
+    let client = reqwest::Client::new();
+    let me = |token: &str| client.get(app.api("/me")).bearer_auth(token).send();
+    for n in 1..=100 {
+        let response = me(&first).await.unwrap();
+        assert_eq!(response.status(), 200, "request {n}");
+    }
+    let refused = me(&first).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&wait), "Retry-After: {wait}");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert_eq!(me(&second).await.unwrap().status(), 200);
+
+    // A body over 1 MiB is refused before it is read whole.
+    let big = format!(
+        "{{\"name\": \"{}\"}}",
+        "x".repeat(server::API_BODY_LIMIT + 1)
+    );
+    let response = client
+        .post(app.api("/segments"))
+        .bearer_auth(&second)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    app.finish().await;
+}

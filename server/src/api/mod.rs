@@ -9,6 +9,7 @@ mod goals;
 mod leads;
 mod pipelines;
 mod prospecting;
+pub mod rate;
 mod reports;
 mod segments;
 mod users;
@@ -391,6 +392,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError(AppError::TooLarge(format!(
+                    "The body is larger than the {} KiB this API reads.",
+                    crate::API_BODY_LIMIT / 1024
+                ))))
+            }
             Err(rejection) => {
                 let message = match &rejection {
                     JsonRejection::JsonDataError(e) => e.body_text(),

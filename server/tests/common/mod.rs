@@ -107,16 +107,32 @@ impl TestApp {
         Some(Self::start(Backend::Postgres, url, None, Some((admin_url, name))).await)
     }
 
+    /// A SQLite app served with `args` (its address and site folder are the tests').
+    pub async fn spawn_with(args: ServeArgs) -> TestApp {
+        let file = std::env::temp_dir().join(format!("{}.db", unique("cadence_test")));
+        let url = format!("sqlite://{}", file.display());
+        Self::start_with(Backend::Sqlite, url, Some(file), None, args).await
+    }
+
     async fn start(
         backend: Backend,
         db_url: String,
         sqlite_file: Option<std::path::PathBuf>,
         postgres: Option<(String, String)>,
     ) -> TestApp {
+        let args = ServeArgs::for_tests("target/no-site".into());
+        Self::start_with(backend, db_url, sqlite_file, postgres, args).await
+    }
+
+    async fn start_with(
+        backend: Backend,
+        db_url: String,
+        sqlite_file: Option<std::path::PathBuf>,
+        postgres: Option<(String, String)>,
+        args: ServeArgs,
+    ) -> TestApp {
         let db = server::connect(&db_url).await.expect("connect and migrate");
-        let running = server::spawn(db.clone(), &ServeArgs::for_tests("target/no-site".into()))
-            .await
-            .expect("spawn app");
+        let running = server::spawn(db.clone(), &args).await.expect("spawn app");
         TestApp {
             backend,
             db,
