@@ -12,7 +12,7 @@ async fn me_answers_with_the_tokens_user_and_a_revoked_token_is_refused(app: &Te
     let token = app::server::tokens::create(&app.db, id, "ci")
         .await
         .unwrap();
-    let client = reqwest::Client::new();
+    let client = common::http();
     let me: Value = client
         .get(app.api("/me"))
         .bearer_auth(&token.token)
@@ -44,7 +44,7 @@ on_both_backends!(
 
 async fn bad_input_is_refused_with_field_errors_and_changes_nothing(app: &TestApp) {
     let admin = app.token("admin").await;
-    let client = reqwest::Client::new();
+    let client = common::http();
     let before = app.user_count().await;
     let long_name = "x".repeat(101);
     let cases = vec![
@@ -197,7 +197,7 @@ on_both_backends!(
 );
 
 async fn health_openapi_and_not_found(app: &TestApp) {
-    let client = reqwest::Client::new();
+    let client = common::http();
     let health = client
         .get(format!("{}/healthz", app.url))
         .send()
@@ -245,7 +245,7 @@ async fn the_request_over_the_rate_limit_waits_and_other_tokens_do_not() {
     let app = TestApp::spawn_with(args).await;
     let first = app.token("member").await;
     let second = app.token("member").await;
-    let client = reqwest::Client::new();
+    let client = common::http();
     let me = |token: &str| client.get(app.api("/me")).bearer_auth(token).send();
     for n in 1..=100 {
         let response = me(&first).await.unwrap();

@@ -15,6 +15,14 @@ use server::Running;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// A request that gets no answer fails the test after this long instead of stalling the run.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// An HTTP client for API calls, with the timeout.
+pub fn http() -> Client {
+    Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap()
+}
+
 /// Runs one async test body against SQLite, and against PostgreSQL when
 /// `CADENCE_TEST_POSTGRES_URL` is set.
 #[macro_export]
@@ -186,6 +194,7 @@ impl TestApp {
     /// A browser-like client with its own cookie jar.
     pub fn client(&self) -> Client {
         Client::builder()
+            .timeout(REQUEST_TIMEOUT)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -276,7 +285,7 @@ impl<'a> Api<'a> {
     pub async fn new(app: &'a TestApp, role: &str) -> Api<'a> {
         Api {
             app,
-            client: Client::new(),
+            client: http(),
             token: app.token(role).await,
         }
     }
@@ -285,7 +294,7 @@ impl<'a> Api<'a> {
     pub async fn for_user(app: &'a TestApp, user_id: i32) -> Api<'a> {
         Api {
             app,
-            client: Client::new(),
+            client: http(),
             token: tokens::create(&app.db, user_id, "test")
                 .await
                 .expect("token")
