@@ -4,6 +4,7 @@
 pub mod account;
 pub mod activities;
 pub mod admin;
+pub mod api_docs;
 pub mod auth;
 pub mod components;
 pub mod digest;
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/segments") view=admin::SegmentsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/settings") view=admin::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/digest") view=digest::DigestPage ssr=SsrMode::Async />
+                    <Route path=path!("/api-reference") view=api_docs::ApiReferencePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/pipelines") view=pipelines::PipelinesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/activity-types") view=activities::ActivityTypesPage ssr=SsrMode::Async />
                     <Route path=path!("/board") view=leads::BoardPage ssr=SsrMode::Async />

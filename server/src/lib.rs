@@ -95,6 +95,9 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
         bus: bus.clone(),
         leptos_options: leptos_options.clone(),
         smtp_override: digest::SmtpConfig::from_args(&args.smtp).is_some(),
+        openapi: std::sync::Arc::new(
+            serde_json::to_value(<api::ApiDoc as utoipa::OpenApi>::openapi()).unwrap_or_default(),
+        ),
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
         .with_name("cadence_session")

@@ -430,6 +430,7 @@ fn server_fns() -> Vec<Case> {
         ),
         ("my_digest_choice", vec![], users),
         ("save_digest_choice", vec![("receives", "on")], users),
+        ("api_reference", vec![], users),
         ("logout", vec![], everyone),
     ]
 }

@@ -134,7 +134,8 @@ fn Tokens(
             <p class="muted">
                 "A token lets another tool use the Cadence API as you: send it as "
                 <code>"Authorization: Bearer <token>"</code> " to " <code>"/api/v1"</code>
-                ". The API is described at " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a> "."
+                ". Every operation is described in the " <a href="/api-reference">"API reference"</a>
+                " (and, for machines, at " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a> ")."
             </p>
             <ActionForm action=create attr:class="row-form">
                 <Field id="token-name" label="Token name" name="name" placeholder="Phone system" error=field_error(create, "name") />

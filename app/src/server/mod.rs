@@ -1,6 +1,7 @@
 //! Server-only code: application state, the current user, database entities and queries.
 
 pub mod activities;
+pub mod api_reference;
 pub mod digest;
 mod digest_mail;
 pub mod entity;
@@ -36,6 +37,8 @@ pub struct AppState {
     /// The SMTP relay was given on the command line (or in the environment), which wins over
     /// the settings stored in the database.
     pub smtp_override: bool,
+    /// The REST API's OpenAPI document, for the reference page.
+    pub openapi: std::sync::Arc<serde_json::Value>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -1,0 +1,141 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::api::{api_reference, ApiOperation};
+use crate::components::layout::RequireUser;
+
+#[component]
+pub fn ApiReferencePage() -> impl IntoView {
+    // Outside `RequireUser` (see AccountPage).
+    let reference = Resource::new(|| (), |_| api_reference());
+    let filter = RwSignal::new(String::new());
+    view! {
+        <Title text="API reference" />
+        <RequireUser>
+            <h1>"API"</h1>
+            <section class="card api-start">
+                <h2>"Getting started"</h2>
+                <ol>
+                    <li>
+                        "Create a token on "<a href="/account">"your account page"</a>
+                        " (API tokens), or on the server with "<code>"cadence token create --email you@example.com"</code>
+                        ". It is shown once; keep it secret."
+                    </li>
+                    <li>
+                        "Send it with every request, to the address of this app followed by "<code>"/api/v1"</code>":"
+                        <pre class="code">"curl -H \"Authorization: Bearer $TOKEN\" https://cadence.example.com/api/v1/me"</pre>
+                    </li>
+                    <li>
+                        "Each token may make 100 requests per 10 seconds; the next one is answered 429 with "
+                        <code>"Retry-After"</code>" (seconds). Bodies are read up to 1 MiB."
+                    </li>
+                    <li>
+                        "Errors are JSON: "<code>"{\"error\": {\"code\", \"message\", \"fields\"}}"</code>
+                        " with the status (401, 403, 404, 409, 413, 422, 429); "<code>"fields"</code>" says what is wrong with which input."
+                    </li>
+                </ol>
+                <p>
+                    "The machine-readable description: "<a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a>" (OpenAPI 3.1)."
+                </p>
+            </section>
+            <div class="filters">
+                <label class="field">
+                    <span>"Find an operation"</span>
+                    <input type="search" placeholder="leads, POST, digests…" prop:value=move || filter.get()
+                        on:input=move |ev| filter.set(event_target_value(&ev)) />
+                </label>
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match reference.await {
+                        Ok(reference) => {
+                            let groups = reference.groups;
+                            view! {
+                                {move || {
+                                    let wanted = filter.get().trim().to_lowercase();
+                                    groups
+                                        .iter()
+                                        .filter_map(|group| {
+                                            let shown: Vec<ApiOperation> = group
+                                                .operations
+                                                .iter()
+                                                .filter(|op| wanted.is_empty() || matches(op, &group.tag, &wanted))
+                                                .cloned()
+                                                .collect();
+                                            (!shown.is_empty()).then(|| view! {
+                                                <section class="api-group">
+                                                    <h2>{group.tag.clone()}</h2>
+                                                    {shown.into_iter().map(|op| view! { <Operation op /> }).collect_view()}
+                                                </section>
+                                            })
+                                        })
+                                        .collect_view()
+                                }}
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </RequireUser>
+    }
+}
+
+fn matches(op: &ApiOperation, tag: &str, wanted: &str) -> bool {
+    [tag, &op.method, &op.path, &op.summary]
+        .iter()
+        .any(|text| text.to_lowercase().contains(wanted))
+}
+
+#[component]
+fn Operation(op: ApiOperation) -> impl IntoView {
+    let ApiOperation {
+        method,
+        path,
+        summary,
+        description,
+        parameters,
+        request,
+        responses,
+    } = op;
+    view! {
+        <details class="card api-op">
+            <summary>
+                <span class=format!("method method-{}", method.to_lowercase())>{method.clone()}</span>
+                " "<code class="api-path">{path}</code>" "
+                <span class="muted">{summary}</span>
+            </summary>
+            {(!description.is_empty()).then(|| view! { <p>{description}</p> })}
+            {(!parameters.is_empty()).then(|| view! {
+                <div class="table-wrap">
+                    <table class="table">
+                        <thead><tr><th>"Parameter"</th><th>"In"</th><th>"Type"</th><th>"Description"</th></tr></thead>
+                        <tbody>
+                            {parameters.into_iter().map(|p| view! {
+                                <tr>
+                                    <td><code>{p.name}</code>{p.required.then_some(" (required)")}</td>
+                                    <td>{p.location}</td>
+                                    <td>{p.kind}</td>
+                                    <td>{p.description}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
+            {request.map(|r| view! { <p>"Body: "<code>{r}</code></p> })}
+            <ul class="api-responses">
+                {responses.into_iter().map(|r| {
+                    let content = r.content.join(", ");
+                    view! {
+                        <li>
+                            <strong>{r.status}</strong>" "{r.description}
+                            {(!content.is_empty()).then(|| view! { " — "<code>{content}</code> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </details>
+    }
+}
