@@ -279,3 +279,82 @@ async fn the_request_over_the_rate_limit_waits_and_other_tokens_do_not() {
     assert_eq!(response.status(), 413);
     app.finish().await;
 }
+
+/// Every `$ref` of a JSON value, anywhere in it.
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                out.push(target.clone());
+            }
+            map.values().for_each(|v| refs(v, out));
+        }
+        Value::Array(list) => list.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+/// The document a client generator or a fuzzer reads is whole: every schema it refers to is
+/// defined, every `{parameter}` of a path is declared as a required path parameter, every
+/// operation has a tag, an answer for success and a unique operation id.
+#[test]
+fn the_openapi_document_is_whole() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(server::api::ApiDoc::openapi()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    let mut problems: Vec<String> = Vec::new();
+    for target in &all {
+        match target.strip_prefix("#/components/schemas/") {
+            Some(name) if schemas.contains_key(name) => {}
+            _ => problems.push(format!("{target} is not defined")),
+        }
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let wanted: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let at = format!("{} {path}", method.to_uppercase());
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|list| {
+                    list.iter()
+                        .filter(|p| p["in"] == "path" && p["required"] == true)
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for name in &wanted {
+                if !declared.contains(name) {
+                    problems.push(format!("{at}: path parameter {name} not declared"));
+                }
+            }
+            if op["tags"].as_array().is_none_or(|t| t.is_empty()) {
+                problems.push(format!("{at}: no tag"));
+            }
+            let answers = op["responses"].as_object();
+            if !answers.is_some_and(|r| r.keys().any(|code| code.starts_with('2'))) {
+                problems.push(format!("{at}: no success answer"));
+            }
+            let id = op["operationId"].as_str().unwrap_or_default().to_string();
+            if id.is_empty() || !ids.insert(id.clone()) {
+                problems.push(format!("{at}: operation id {id:?} missing or repeated"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert!(operations > 70, "{operations} operations");
+}

@@ -236,7 +236,7 @@ pub fn router() -> Router<AppState> {
         app::reports::api::TeamPerformanceReport, app::reports::api::CompanyRow,
         app::reports::api::CompanyReport, app::digest::api::DeliveryView
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Completed),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -250,6 +250,62 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// What the `utoipa::path` attributes leave out, added in one place: each `{id}` of a path
+/// declared as a required integer path parameter where the operation does not declare it, and
+/// operation ids made unique by their tag (`leads_list`, `goals_list`).
+struct Completed;
+
+impl Modify for Completed {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::Required;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names: Vec<String> = path
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split('}').next())
+                .map(str::to_string)
+                .collect();
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    let declared = parameters
+                        .iter()
+                        .any(|p| &p.name == name && p.parameter_in == ParameterIn::Path);
+                    if !declared {
+                        let what = if name == "id" { "this resource" } else { name };
+                        parameters.push(
+                            ParameterBuilder::new()
+                                .name(name)
+                                .parameter_in(ParameterIn::Path)
+                                .required(Required::True)
+                                .description(Some(format!("The id of {what}.")))
+                                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                                .build(),
+                        );
+                    }
+                }
+                if let (Some(tag), Some(id)) = (
+                    operation.tags.as_ref().and_then(|t| t.first()),
+                    operation.operation_id.as_ref(),
+                ) {
+                    if !id.starts_with(tag.as_str()) {
+                        operation.operation_id = Some(format!("{tag}_{id}"));
+                    }
+                }
+            }
+        }
     }
 }
 
