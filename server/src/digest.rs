@@ -305,11 +305,7 @@ pub async fn tick(
         return Ok(report);
     };
     report.day = Some(day);
-    let claimed: std::collections::HashSet<i32> = digests::deliveries(db, day)
-        .await?
-        .into_iter()
-        .map(|d| d.user_id)
-        .collect();
+    let claimed = digests::claimed(db, day).await?;
     for recipient in digests::recipients(db).await? {
         if !claimed.contains(&recipient.id)
             && digests::claim(db, recipient.id, day, status::PENDING, now).await?

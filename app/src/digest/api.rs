@@ -196,10 +196,7 @@ pub async fn preview_digest(date: String, user_id: Option<i32>) -> Result<Digest
         async {
             let actor = authorize(Action::ManageWorkspace).await?;
             let db = &state()?.db;
-            let day = match date.trim() {
-                "" => digest::yesterday(db, Utc::now()).await?,
-                text => parse_date("date", text)?,
-            };
+            let day = digest::day_asked(db, &date, Utc::now()).await?;
             digest::preview(db, user_id.unwrap_or(actor.id), day).await
         }
         .await,
@@ -215,10 +212,7 @@ pub async fn digest_deliveries(date: String) -> Result<Vec<DeliveryView>, AppErr
         async {
             authorize(Action::ManageWorkspace).await?;
             let db = &state()?.db;
-            let day = match date.trim() {
-                "" => digest::yesterday(db, Utc::now()).await?,
-                text => parse_date("date", text)?,
-            };
+            let day = digest::day_asked(db, &date, Utc::now()).await?;
             digest::deliveries(db, day).await
         }
         .await,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::entity::{digest_delivery, mail_settings, user};
@@ -18,7 +18,7 @@ use crate::digest::api::{
     RecipientChoice,
 };
 use crate::domain::digest::{attainment, best_and_lowest, opted_in, parse_time, worth_sending};
-use crate::domain::goal::{GoalKind, Pace, PaceStatus};
+use crate::domain::goal::{GoalKind, Pace};
 use crate::domain::period::{Period, PeriodKind};
 use crate::domain::validate::Email;
 use crate::domain::Role;
@@ -396,11 +396,6 @@ pub async fn compose(
     })
 }
 
-/// Whether a mark says the goal was reached.
-pub fn met(status: PaceStatus) -> bool {
-    status == PaceStatus::Met
-}
-
 // ---- Settings ----
 
 pub async fn settings(db: &impl ConnectionTrait) -> Result<mail_settings::Model, AppError> {
@@ -553,6 +548,19 @@ pub async fn claim(
         .exec_without_returning(db)
         .await?;
     Ok(inserted == 1)
+}
+
+/// Who has a claim on their digest about `day` already.
+pub async fn claimed(db: &impl ConnectionTrait, day: NaiveDate) -> Result<HashSet<i32>, AppError> {
+    Ok(digest_delivery::Entity::find()
+        .select_only()
+        .column(digest_delivery::Column::UserId)
+        .filter(digest_delivery::Column::Day.eq(day))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// The claims about `day` waiting for a send at `now`, oldest first.
@@ -834,11 +842,16 @@ pub async fn preview(
     })
 }
 
-/// Yesterday in the workspace calendar.
-pub async fn yesterday(
+/// The day a digest request names (`YYYY-MM-DD`, refused on `date` otherwise), or when it
+/// names none yesterday in the workspace calendar.
+pub async fn day_asked(
     db: &impl ConnectionTrait,
+    text: &str,
     now: DateTime<Utc>,
 ) -> Result<NaiveDate, AppError> {
+    if !text.trim().is_empty() {
+        return crate::digest::api::parse_date("date", text);
+    }
     let today = calendar(db).await?.today(now);
     Ok(today.pred_opt().unwrap_or(today))
 }

@@ -1,14 +1,14 @@
 //! The morning digest: a preview of anyone's digest about any day (HTML, or the text part with
 //! `format=text` or `Accept: text/plain`), and who got the digests of a day. Admins only.
 
-use app::digest::api::{parse_date, DeliveryView};
+use app::digest::api::DeliveryView;
 use app::domain::Action;
 use app::server::{digest, AppState};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -32,13 +32,6 @@ pub struct DeliveriesParams {
     pub date: String,
 }
 
-async fn day_of(state: &AppState, text: &str) -> ApiResult<NaiveDate> {
-    Ok(match text.trim() {
-        "" => digest::yesterday(&state.db, Utc::now()).await?,
-        text => parse_date("date", text)?,
-    })
-}
-
 /// The digest a user gets (or would get) about a day, rendered now; the subject is in the
 /// `X-Digest-Subject` header, and `X-Digest-Note` says why it would not be sent, if so.
 #[utoipa::path(get, path = "/api/v1/digests/preview", tag = "digests", params(PreviewParams),
@@ -51,7 +44,7 @@ pub async fn preview(
     Query(params): Query<PreviewParams>,
 ) -> ApiResult<Response> {
     user.require(Action::ManageWorkspace)?;
-    let day = day_of(&state, &params.date).await?;
+    let day = digest::day_asked(&state.db, &params.date, Utc::now()).await?;
     let mail = digest::preview(&state.db, params.user_id.unwrap_or(user.0.id), day).await?;
     let wants_text = params.format.eq_ignore_ascii_case("text")
         || headers
@@ -99,6 +92,6 @@ pub async fn deliveries(
     Query(params): Query<DeliveriesParams>,
 ) -> ApiResult<Json<Vec<DeliveryView>>> {
     user.require(Action::ManageWorkspace)?;
-    let day = day_of(&state, &params.date).await?;
+    let day = digest::day_asked(&state.db, &params.date, Utc::now()).await?;
     Ok(Json(digest::deliveries(&state.db, day).await?))
 }
