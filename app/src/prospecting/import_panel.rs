@@ -12,10 +12,13 @@ use crate::domain::text::counted;
 #[cfg(feature = "hydrate")]
 const SAMPLE: f64 = 64.0 * 1024.0;
 
-/// Where the import stands in this page (reading, uploading: in the browser only).
-#[derive(Clone, Debug, PartialEq)]
+/// Where the import stands in this page (reading, uploading: in the browser only). Kept by the
+/// page, so that the sheet's reload (when an import finishes, or rows are assigned) leaves the
+/// import's result, its rejected lines or an upload in progress on screen.
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-enum Stage {
+pub enum Stage {
+    #[default]
     Idle,
     Previewing,
     Mapping(Preview),
@@ -28,11 +31,19 @@ pub fn ImportPanel(
     list_id: i32,
     open: Option<ImportView>,
     refresh: RwSignal<u32>,
+    stage: RwSignal<Stage>,
 ) -> impl IntoView {
-    let stage = RwSignal::new(match open {
-        Some(import) => Stage::Following(import),
-        None => Stage::Idle,
-    });
+    // An import still open on the server is followed, unless this page is already busy with a
+    // new file.
+    if let Some(import) = open {
+        let busy = matches!(
+            stage.get_untracked(),
+            Stage::Previewing | Stage::Mapping(_) | Stage::Uploading(_)
+        );
+        if !busy {
+            stage.set(Stage::Following(import));
+        }
+    }
     let error = RwSignal::new(None::<String>);
     let good_rows_only = RwSignal::new(false);
     let mapping = RwSignal::new(Vec::<Target>::new());

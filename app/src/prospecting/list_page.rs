@@ -13,7 +13,7 @@ use super::api::{
     save_column, set_cell, update_prospecting_list, ColumnView, ListSettings, ProspectView,
     RowQuery, SheetData as ListData, ROWS,
 };
-use super::import_panel::ImportPanel;
+use super::import_panel::{ImportPanel, Stage};
 use crate::components::layout::RequireUser;
 use crate::domain::prospecting::ProspectStatus;
 use crate::domain::text::{counted, thousands};
@@ -63,12 +63,13 @@ fn Sheet(
 ) -> impl IntoView {
     // Outlives the sheet's re-renders: "Assigned: 1 row." stays after the rows reload.
     let message = RwSignal::new(None::<String>);
+    let import_stage = RwSignal::new(Stage::default());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
-                    Ok((page, setup)) => view! { <SheetView page setup query refresh message /> }.into_any(),
+                    Ok((page, setup)) => view! { <SheetView page setup query refresh message import_stage /> }.into_any(),
                 }
             })}
         </Transition>
@@ -87,6 +88,7 @@ fn SheetView(
     query: RwSignal<RowQuery>,
     refresh: RwSignal<u32>,
     message: RwSignal<Option<String>>,
+    import_stage: RwSignal<Stage>,
 ) -> impl IntoView {
     let ListData {
         list,
@@ -159,7 +161,7 @@ fn SheetView(
             <h1>{list.name.clone()}{list.archived.then(|| view! { <span class="badge">"Archived"</span> })}</h1>
             <A href="/lists" attr:class="muted">"All lists"</A>
         </div>
-        {can_manage.then(|| view! { <ImportPanel list_id open=import refresh /> })}
+        {can_manage.then(|| view! { <ImportPanel list_id open=import refresh stage=import_stage /> })}
         {setup.map(|(pipelines, scripts)| view! { <Settings list=list.clone() pipelines scripts refresh message /> })}
         <div class="sheet-tools">
             <span class="muted" role="status">{showing}</span>
