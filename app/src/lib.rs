@@ -32,6 +32,7 @@ pub const OUTPUT_NAME: &str = "cadence";
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let user = components::layout::page_user_json(&components::layout::page_user());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -42,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
                 <MetaTags />
+                <script type="application/json" id=components::layout::PAGE_USER_ELEMENT inner_html=user></script>
             </head>
             <body>
                 <App />

@@ -127,6 +127,10 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            resolve_page_user,
+        ))
         .layer(sessions)
         .layer(
             TraceLayer::new_for_http()
@@ -146,6 +150,37 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
                 ),
         )
         .with_state(state)
+}
+
+/// Resolves the logged-in user of a page request before the page renders: the page and its
+/// top bar read it at once, and the document carries it to the browser.
+async fn resolve_page_user(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let is_page = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) && !["/api/", "/pkg/", "/vendor/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+        && path != "/healthz"
+        && !path.rsplit('/').next().unwrap_or("").contains('.');
+    if is_page {
+        if let Some(session) = request
+            .extensions()
+            .get::<tower_sessions::Session>()
+            .cloned()
+        {
+            let user = app::server::session_user(&state.db, &session).await;
+            request
+                .extensions_mut()
+                .insert(app::components::layout::PageUser(user));
+        }
+    }
+    next.run(request).await
 }
 
 /// Server functions that fail before their body runs (arguments that cannot be read) answer

@@ -18,27 +18,11 @@ pub struct SessionUser {
 /// The logged-in user, or `None` for an anonymous visitor.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    use crate::server::{actor, respond, state, users, workspace};
+    use crate::server::{respond, session, session_user, state};
     respond(
         async {
             let state = state()?;
-            let actor = match actor().await {
-                Ok(actor) => actor,
-                Err(AppError::Unauthorized) => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            let user = users::find(&state.db, actor.id)
-                .await?
-                .ok_or(AppError::Unauthorized)?;
-            let workspace = workspace::get(&state.db).await?;
-            Ok(Some(SessionUser {
-                id: user.id,
-                name: user.name,
-                email: user.email,
-                role: actor.role,
-                time_zone: user.time_zone,
-                workspace_name: workspace.name,
-            }))
+            session_user(&state.db, &session().await?).await
         }
         .await,
     )

@@ -5,17 +5,17 @@ use leptos_router::components::Redirect;
 
 use super::api::{needs_setup, Login, SetupFirstAdmin};
 use crate::components::form::{field_error, form_error, reload_to, Field, FormMessage};
-use crate::components::layout::current_user_resource;
+use crate::components::layout::current_page_user;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let setup = Resource::new(|| (), |_| needs_setup());
-    let user = current_user_resource();
+    let logged_in = matches!(current_page_user(), Ok(Some(_)));
     view! {
         <Title text="Log in" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                if let Ok(Some(_)) = user.await {
+                if logged_in {
                     return view! { <Redirect path="/" /> }.into_any();
                 }
                 match setup.await {

@@ -84,12 +84,16 @@ pub async fn session() -> Result<Session, AppError> {
 /// The logged-in user of this request, or 401.
 pub async fn actor() -> Result<Actor, AppError> {
     let state = state()?;
-    let session = session().await?;
+    actor_of(&state.db, &session().await?).await
+}
+
+/// The logged-in user of `session`, or 401 (a deactivated user's session is ended).
+pub async fn actor_of(db: &DatabaseConnection, session: &Session) -> Result<Actor, AppError> {
     let id: Option<i32> = session.get(SESSION_USER_KEY).await.map_err(internal)?;
     let Some(id) = id else {
         return Err(AppError::Unauthorized);
     };
-    match users::find(&state.db, id).await? {
+    match users::find(db, id).await? {
         Some(user) if user.active => Ok(Actor {
             id: user.id,
             role: crate::domain::Role::parse(&user.role).map_err(internal)?,
@@ -101,6 +105,30 @@ pub async fn actor() -> Result<Actor, AppError> {
             Err(AppError::Unauthorized)
         }
     }
+}
+
+/// The logged-in user of `session` as the pages show them, or `None` for a visitor.
+pub async fn session_user(
+    db: &DatabaseConnection,
+    session: &Session,
+) -> Result<Option<crate::auth::api::SessionUser>, AppError> {
+    let actor = match actor_of(db, session).await {
+        Ok(actor) => actor,
+        Err(AppError::Unauthorized) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let user = users::find(db, actor.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let workspace = workspace::get(db).await?;
+    Ok(Some(crate::auth::api::SessionUser {
+        id: user.id,
+        name: user.name,
+        email: user.email,
+        role: actor.role,
+        time_zone: user.time_zone,
+        workspace_name: workspace.name,
+    }))
 }
 
 /// The logged-in user of this request, checked for `action`.
