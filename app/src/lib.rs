@@ -19,6 +19,7 @@ pub mod prospecting;
 pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/segments") view=admin::SegmentsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/settings") view=admin::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/digest") view=digest::DigestPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("/api-reference") view=api_docs::ApiReferencePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/pipelines") view=pipelines::PipelinesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/activity-types") view=activities::ActivityTypesPage ssr=SsrMode::Async />

@@ -10,6 +10,7 @@ mod m20261127_000004_create_prospecting;
 mod m20261127_000005_create_goals;
 mod m20261127_000006_report_columns;
 mod m20261127_000007_create_digests;
+mod m20261127_000008_create_webhooks;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_goals::Migration),
             Box::new(m20261127_000006_report_columns::Migration),
             Box::new(m20261127_000007_create_digests::Migration),
+            Box::new(m20261127_000008_create_webhooks::Migration),
         ]
     }
 }

@@ -175,6 +175,15 @@ pub struct ServeArgs {
     #[arg(long, env = "CADENCE_API_RATE_WINDOW", default_value_t = 10)]
     pub api_rate_window: u32,
 
+    /// Do not send webhook deliveries from this server (another node does).
+    #[arg(long, env = "CADENCE_NO_WEBHOOKS")]
+    pub no_webhooks: bool,
+
+    /// Let webhooks POST over plain http:// to this machine or a private network (for
+    /// development; https:// is always allowed).
+    #[arg(long, env = "CADENCE_WEBHOOKS_ALLOW_HTTP")]
+    pub webhooks_allow_http: bool,
+
     #[command(flatten)]
     pub smtp: SmtpArgs,
 }
@@ -193,6 +202,9 @@ impl ServeArgs {
             // Tests make many calls with one token; the rate limit's own test turns it on.
             api_rate_limit: 0,
             api_rate_window: 10,
+            // Tests run the webhook job themselves, or turn it on; receivers are on loopback.
+            no_webhooks: true,
+            webhooks_allow_http: true,
             smtp: SmtpArgs::default(),
         }
     }

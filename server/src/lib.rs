@@ -8,6 +8,7 @@ pub mod digest;
 pub mod live;
 pub mod seed;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -98,6 +99,7 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
         openapi: std::sync::Arc::new(
             serde_json::to_value(<api::ApiDoc as utoipa::OpenApi>::openapi()).unwrap_or_default(),
         ),
+        webhooks_allow_http: args.webhooks_allow_http,
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
         .with_name("cadence_session")
@@ -247,6 +249,9 @@ pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, 
         let relay = digest::SmtpConfig::from_args(&args.smtp);
         digest::announce(&db, relay.as_ref()).await;
         tokio::spawn(digest::run(db.clone(), relay));
+    }
+    if !args.no_webhooks {
+        tokio::spawn(webhooks::run(db.clone(), bus.clone()));
     }
     tokio::spawn(recover_imports(db, bus.clone()));
     Ok(Running {

@@ -110,6 +110,7 @@ pub fn TopBar() -> impl IntoView {
                                         <A href="/admin/segments">"Segments"</A>
                                         <A href="/admin/settings">"Settings"</A>
                                         <A href="/admin/digest">"Digest"</A>
+                                        <A href="/admin/webhooks">"Webhooks"</A>
                                     </Show>
                                 </nav>
                                 <div class="me">

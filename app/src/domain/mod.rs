@@ -13,5 +13,6 @@ pub mod report;
 pub mod text;
 pub mod throttle;
 pub mod validate;
+pub mod webhook;
 
 pub use access::{Action, Role};

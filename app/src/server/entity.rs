@@ -649,3 +649,77 @@ pub mod digest_delivery {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod webhook {
+    use sea_orm::entity::prelude::*;
+
+    /// Where to POST which events; the secret signs them.
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhooks")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub url: String,
+        /// Event types, separated by spaces.
+        pub events: String,
+        pub active: bool,
+        pub secret: String,
+        pub created_by: Option<i32>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        /// The last event of the events table already turned into deliveries.
+        pub cursor: i64,
+        pub lease_until: Option<DateTimeUtc>,
+        pub failing_since: Option<DateTimeUtc>,
+        pub disabled_at: Option<DateTimeUtc>,
+        pub disabled_reason: String,
+    }
+
+    /// The secret stays out of logs and debug output.
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("webhook::Model")
+                .field("id", &self.id)
+                .field("url", &self.url)
+                .field("events", &self.events)
+                .field("active", &self.active)
+                .field("cursor", &self.cursor)
+                .finish_non_exhaustive()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod webhook_delivery {
+    use sea_orm::entity::prelude::*;
+
+    /// One event for one webhook, with its frozen body and how its last try went.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_deliveries")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub webhook_id: i32,
+        pub event_id: i32,
+        pub event_type: String,
+        pub body: String,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub last_code: Option<i32>,
+        pub last_error: String,
+        pub last_duration_ms: Option<i32>,
+        pub created_at: DateTimeUtc,
+        pub delivered_at: Option<DateTimeUtc>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -18,6 +18,7 @@ pub mod segments;
 pub mod session_store;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 pub mod workspace;
 
 use leptos::prelude::*;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub smtp_override: bool,
     /// The REST API's OpenAPI document, for the reference page.
     pub openapi: std::sync::Arc<serde_json::Value>,
+    /// Webhooks may POST over plain http:// to this machine or a private network.
+    pub webhooks_allow_http: bool,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

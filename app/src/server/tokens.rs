@@ -14,7 +14,7 @@ use crate::error::AppError;
 
 const PREFIX: &str = "cad_";
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

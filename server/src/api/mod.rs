@@ -13,6 +13,7 @@ pub mod rate;
 mod reports;
 mod segments;
 mod users;
+mod webhooks;
 
 use std::collections::BTreeMap;
 
@@ -164,6 +165,18 @@ pub fn router() -> Router<AppState> {
         )
         .route("/digests/preview", get(digests::preview))
         .route("/digests/deliveries", get(digests::deliveries))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::get)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/resend",
+            post(webhooks::resend),
+        )
         .route("/events", get(crate::live::api_events))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
@@ -195,6 +208,8 @@ pub fn router() -> Router<AppState> {
         reports::team_activity, reports::prospecting_list, reports::pipeline_performance,
         reports::team_performance, reports::company_performance,
         digests::preview, digests::deliveries,
+        webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
+        webhooks::deliveries, webhooks::resend,
         crate::live::api_events
     ),
     components(schemas(
@@ -234,7 +249,10 @@ pub fn router() -> Router<AppState> {
         app::reports::api::ListReport, app::reports::api::StepRow,
         app::reports::api::PipelineReport, app::reports::api::TeamPerformanceRow,
         app::reports::api::TeamPerformanceReport, app::reports::api::CompanyRow,
-        app::reports::api::CompanyReport, app::digest::api::DeliveryView
+        app::reports::api::CompanyReport, app::digest::api::DeliveryView,
+        app::webhooks::api::WebhookView, app::webhooks::api::CreatedWebhook,
+        app::webhooks::api::WebhookDeliveryView, webhooks::NewWebhookBody,
+        webhooks::WebhookPatchBody, webhooks::DeliveryPage
     )),
     modifiers(&BearerAuth, &Completed),
     security(("bearer" = []))

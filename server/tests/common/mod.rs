@@ -154,17 +154,20 @@ impl TestApp {
 
     /// Stops the server and starts a new one on the same database (a restart).
     pub async fn restart(&mut self) {
+        self.restart_with(ServeArgs::for_tests("target/no-site".into()))
+            .await;
+    }
+
+    /// A restart with other settings.
+    pub async fn restart_with(&mut self, args: ServeArgs) {
         if let Some(running) = self.running.take() {
             running.stop().await;
         }
         self.db.clone().close().await.ok();
         self.db = server::connect(&self.db_url).await.expect("reconnect");
-        let running = server::spawn(
-            self.db.clone(),
-            &ServeArgs::for_tests("target/no-site".into()),
-        )
-        .await
-        .expect("respawn app");
+        let running = server::spawn(self.db.clone(), &args)
+            .await
+            .expect("respawn app");
         self.url = running.url();
         self.running = Some(running);
     }

@@ -1,0 +1,226 @@
+//! Sending webhook deliveries: the queue of each webhook is filled from the events table and
+//! sent in order, signed, with a timeout; failures wait and are tried again; a webhook that
+//! fails for a day is turned off and admins see why on the webhooks page.
+//!
+//! Every step takes the time as an argument (`now`): the background job passes the clock,
+//! tests pass the instants they want.
+
+use std::time::{Duration as StdDuration, Instant};
+
+use app::domain::webhook::{signed_text, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER};
+use app::error::AppError;
+use app::server::events::EventBus;
+use app::server::webhooks::{self as store, Try};
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use sea_orm::DatabaseConnection;
+
+/// How long one sender holds a webhook's queue; another may take it after that (a sender that
+/// died, on this node or another).
+pub const LEASE: Duration = Duration::minutes(2);
+
+/// The longest one delivery may take.
+const TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+/// How often the background job looks at the queues when nothing happens.
+const EVERY: StdDuration = StdDuration::from_secs(5);
+
+/// Events read per webhook and round.
+const BATCH: u64 = 200;
+
+/// How long one sender sends a webhook's queue before giving it back (well within the lease).
+const TURN: StdDuration = StdDuration::from_secs(60);
+
+/// The HTTP client deliveries are sent with: a timeout, no redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Cadence-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("an HTTP client")
+}
+
+/// The signature header's value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac =
+        <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(signed_text(timestamp, body).as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={timestamp},v1={hex}")
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub queued_events: usize,
+    pub delivered: usize,
+    pub failed_tries: usize,
+    pub disabled: usize,
+}
+
+/// One round: fills every active webhook's queue from the events, then sends each queue in
+/// order until its head must wait (a failure, or a retry not due yet).
+pub async fn tick(
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    now: DateTime<Utc>,
+) -> Result<Report, AppError> {
+    let mut report = Report::default();
+    for hook in store::active(db).await? {
+        let Some(hook) = store::take(db, hook.id, now, LEASE).await? else {
+            continue;
+        };
+        let result = send_queue(db, client, hook.clone(), now, &mut report).await;
+        store::release(db, hook.id).await?;
+        result?;
+    }
+    store::prune(db, now).await?;
+    Ok(report)
+}
+
+async fn send_queue(
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    mut hook: app::server::entity::webhook::Model,
+    now: DateTime<Utc>,
+    report: &mut Report,
+) -> Result<(), AppError> {
+    loop {
+        let read = store::fill(db, &hook, now, BATCH).await?;
+        report.queued_events += read;
+        if read < BATCH as usize {
+            break;
+        }
+        hook = store::find(db, hook.id).await?;
+    }
+    let started = Instant::now();
+    while started.elapsed() < TURN {
+        let Some(delivery) = store::head(db, hook.id).await? else {
+            break;
+        };
+        if delivery.next_attempt_at > now {
+            break;
+        }
+        let outcome = deliver(client, &hook, &delivery, now).await;
+        let disabled = store::record(db, &hook, &delivery, &outcome, now).await?;
+        if outcome.succeeded() {
+            report.delivered += 1;
+            hook.failing_since = None;
+            continue;
+        }
+        report.failed_tries += 1;
+        if disabled {
+            report.disabled += 1;
+            tracing::warn!(
+                webhook = hook.id,
+                url = %hook.url,
+                error = %outcome.error,
+                "a webhook failed for a day and was turned off"
+            );
+        }
+        break;
+    }
+    Ok(())
+}
+
+/// One POST of a delivery, signed with the webhook's secret.
+async fn deliver(
+    client: &reqwest::Client,
+    hook: &app::server::entity::webhook::Model,
+    delivery: &app::server::entity::webhook_delivery::Model,
+    now: DateTime<Utc>,
+) -> Try {
+    let started = Instant::now();
+    let result = client
+        .post(&hook.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(DELIVERY_HEADER, delivery.id.to_string())
+        .header(EVENT_HEADER, &delivery.event_type)
+        .header(
+            SIGNATURE_HEADER,
+            signature(&hook.secret, now.timestamp(), &delivery.body),
+        )
+        .body(delivery.body.clone())
+        .send()
+        .await;
+    let duration_ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
+    match result {
+        Ok(response) => {
+            let code = response.status().as_u16();
+            let error = if response.status().is_success() {
+                String::new()
+            } else {
+                format!("The receiver answered {}.", response.status())
+            };
+            Try {
+                code: Some(code),
+                error,
+                duration_ms,
+            }
+        }
+        Err(error) => Try {
+            code: None,
+            error: if error.is_timeout() {
+                format!("No answer within {} seconds.", TIMEOUT.as_secs())
+            } else if error.is_connect() {
+                "Could not connect to the receiver.".to_string()
+            } else {
+                format!("The request failed: {error}.")
+            },
+            duration_ms,
+        },
+    }
+}
+
+/// The background job: a round every few seconds, and soon after each change.
+pub async fn run(db: DatabaseConnection, bus: EventBus) {
+    let client = client();
+    let mut changes = bus.subscribe();
+    let mut closing = bus.closing();
+    let mut last_problem = String::new();
+    loop {
+        let closed = *closing.borrow();
+        if closed {
+            return;
+        }
+        match store::active(&db).await {
+            Ok(hooks) if hooks.is_empty() => {}
+            Ok(_) => match tick(&db, &client, Utc::now()).await {
+                Ok(report) => {
+                    last_problem.clear();
+                    if report != Report::default() {
+                        tracing::debug!(?report, "webhooks");
+                    }
+                }
+                Err(error) => {
+                    // Said once, not every round.
+                    let problem = format!("{error:?}");
+                    if problem != last_problem {
+                        tracing::warn!(%problem, "the webhook job could not run");
+                        last_problem = problem;
+                    }
+                }
+            },
+            Err(error) => tracing::warn!(?error, "the webhook job could not read the webhooks"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            received = changes.recv() => {
+                if matches!(received, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                    return;
+                }
+                // Let the other changes of the same moment arrive first.
+                tokio::time::sleep(StdDuration::from_millis(50)).await;
+                while changes.try_recv().is_ok() {}
+            }
+            changed = closing.changed() => {
+                let closed = changed.is_err() || *closing.borrow();
+                if closed {
+                    return;
+                }
+            }
+        }
+    }
+}
