@@ -20,8 +20,11 @@ DATABASE_URL ?= sqlite://data/cadence.db
 ADDR ?= 127.0.0.1:3000
 
 PYTHON ?= /usr/bin/python3
+# The API fuzzer, from PyPI, in a virtual environment kept beside the build cache.
+VENV := $(CARGO_TARGET_DIR)/venv
+SCHEMATHESIS_VERSION := 4.32.5
 
-.PHONY: run build site server tools rust-tools node-tools chromium smtp-server test fmt-check clippy test-rust test-e2e bench-board bench-activities bench-import bench-goals bench-reports seed-large clean
+.PHONY: run build site server tools rust-tools node-tools chromium smtp-server fuzz-tools test fmt-check clippy test-rust test-e2e test-fuzz fuzz-long bench-board bench-activities bench-import bench-goals bench-reports seed-large clean
 
 ## run: install what is missing, build in release mode, serve the demo workspace on http://127.0.0.1:3000
 run: build
@@ -87,7 +90,7 @@ smtp-server:
 	fi
 
 ## test: formatting, lints, unit, property and integration tests, then the browser tests
-test: fmt-check clippy test-rust test-e2e
+test: fmt-check clippy test-rust test-e2e test-fuzz
 
 fmt-check:
 	cargo fmt --all -- --check
@@ -101,6 +104,31 @@ test-rust: smtp-server
 
 test-e2e: build chromium
 	cd end2end && CADENCE_BIN=$(BIN) CADENCE_SITE=$(SITE) node --test --test-concurrency=1 tests/
+
+## fuzz-tools: schemathesis $(SCHEMATHESIS_VERSION) in $(VENV)
+fuzz-tools: $(VENV)/bin/schemathesis
+
+$(VENV)/bin/schemathesis:
+	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1 || ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's python3-venv"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; \
+		else \
+			echo "The API fuzzer needs python3-venv: run 'sudo apt-get install python3-venv' and try again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+
+## test-fuzz: a short schemathesis pass over every API operation (zero 5xx, zero schema violations)
+test-fuzz: build fuzz-tools
+	CADENCE_BIN=$(BIN) SCHEMATHESIS=$(VENV)/bin/schemathesis bash server/tests/support/fuzz.sh 3
+
+## fuzz-long: the long pass (100 examples per operation, well over 10,000 requests)
+fuzz-long: build fuzz-tools
+	CADENCE_BIN=$(BIN) SCHEMATHESIS=$(VENV)/bin/schemathesis bash server/tests/support/fuzz.sh 100
 
 ## bench-board: 100,000 leads on SQLite: board render, column page, moves, SSE delivery
 bench-board:

@@ -121,7 +121,8 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
                 .layer(axum::middleware::from_fn_with_state(
                     api::rate::RateLimiter::new(args.api_rate_limit, args.api_rate_window),
                     api::rate::limit,
-                )),
+                ))
+                .layer(axum::middleware::map_response(api::json_errors)),
         )
         .leptos_routes_with_context(&state, routes, || (), {
             let options = leptos_options.clone();

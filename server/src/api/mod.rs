@@ -272,16 +272,35 @@ impl Modify for BearerAuth {
 }
 
 /// What the `utoipa::path` attributes leave out, added in one place: each `{id}` of a path
-/// declared as a required integer path parameter where the operation does not declare it, and
-/// operation ids made unique by their tag (`leads_list`, `goals_list`).
+/// declared as a required 32-bit integer path parameter where the operation does not declare
+/// it; the answers every operation may give (400 for a parameter that cannot be read, 401
+/// without a valid token, 404 for an id that is not there, 413 for a body too large, 429 over
+/// the rate limit); and operation
+/// ids made unique by their tag (`leads_list`, `goals_list`).
 struct Completed;
+
+/// An error answer in the API's one error shape.
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
 
 impl Modify for Completed {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
         use utoipa::openapi::Required;
         for (path, item) in openapi.paths.paths.iter_mut() {
+            let public = path == "/api/v1/openapi.json";
             let names: Vec<String> = path
                 .split('{')
                 .skip(1)
@@ -309,10 +328,35 @@ impl Modify for Completed {
                                 .parameter_in(ParameterIn::Path)
                                 .required(Required::True)
                                 .description(Some(format!("The id of {what}.")))
-                                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                                .schema(Some(
+                                    ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+                                        SchemaFormat::KnownFormat(KnownFormat::Int32),
+                                    )),
+                                ))
                                 .build(),
                         );
                     }
+                }
+                let has_body = operation.request_body.is_some();
+                let answers = &mut operation.responses.responses;
+                let mut add = |code: &str, description: &str| {
+                    answers
+                        .entry(code.to_string())
+                        .or_insert_with(|| error_response(description));
+                };
+                if !names.is_empty() {
+                    add("404", "Not found");
+                }
+                if !public {
+                    add("400", "A path or query parameter that cannot be read");
+                    add("401", "No valid token");
+                    add(
+                        "429",
+                        "Over the rate limit; `Retry-After` says when to try again",
+                    );
+                }
+                if has_body {
+                    add("413", "A body over the size limit");
                 }
                 if let (Some(tag), Some(id)) = (
                     operation.tags.as_ref().and_then(|t| t.first()),
@@ -345,6 +389,55 @@ pub struct ErrorDetail {
     /// Field name → what is wrong with it (validation errors only).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+}
+
+/// Answers given before a handler runs (a path or query parameter that cannot be read, a
+/// method not allowed, a body of the wrong type) in the API's one error shape.
+pub async fn json_errors(response: Response) -> Response {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "too_large",
+        415 => "unsupported_media_type",
+        422 => "validation",
+        429 => "too_many_requests",
+        _ => "error",
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        text
+    };
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.into(),
+            message,
+            fields: BTreeMap::new(),
+        },
+    };
+    let mut response = (status, Json(body)).into_response();
+    for (name, value) in &parts.headers {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    response
 }
 
 /// An `AppError` as an HTTP response.
