@@ -37,7 +37,14 @@ pub fn ApiReferencePage() -> impl IntoView {
                 <p>
                     "The machine-readable description: "<a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a>" (OpenAPI 3.1)."
                 </p>
+                <p>
+                    "Long lists (leads, activities, a list's prospects, webhook deliveries) answer a page: "<code>"items"</code>", "
+                    <code>"total"</code>", and where the next page starts ("<code>"next_offset"</code>", or "<code>"next_before"</code>
+                    " with the "<code>"next"</code>" address); "<code>"limit"</code>" is at most 200. The short catalogs (users, segments, "
+                    "pipelines, activity types, scripts, goals) answer the whole list."
+                </p>
             </section>
+            <WebhookRecipe />
             <div class="filters">
                 <label class="field">
                     <span>"Find an operation"</span>
@@ -139,3 +146,55 @@ fn Operation(op: ApiOperation) -> impl IntoView {
         </details>
     }
 }
+
+/// How a receiver checks that a delivery comes from this Cadence.
+#[component]
+fn WebhookRecipe() -> impl IntoView {
+    view! {
+        <section class="card api-webhooks" id="webhooks">
+            <h2>"Webhooks"</h2>
+            <p>
+                "Admins register webhooks on the "<a href="/admin/webhooks">"webhooks page"</a>" or with "
+                <code>"POST /api/v1/webhooks"</code>". Each event is POSTed as JSON:"
+            </p>
+            <pre class="code">{WEBHOOK_BODY}</pre>
+            <p>
+                "with the headers "<code>"X-Cadence-Event"</code>" (the type), "<code>"X-Cadence-Delivery"</code>
+                " (the same on every try of one delivery: use it to drop a repeat) and "<code>"X-Cadence-Signature"</code>
+                ": "<code>"t=<unix seconds>,v1=<hex>"</code>", where "<code>"v1"</code>
+                " is the HMAC-SHA256, keyed with the webhook's secret, of the timestamp, a dot, and the body exactly as received."
+            </p>
+            <h3>"Verifying a delivery"</h3>
+            <ol>
+                <li>"Read the raw body before parsing it."</li>
+                <li>"Split the signature header on commas; take "<code>"t"</code>" and "<code>"v1"</code>"."</li>
+                <li>"Compute HMAC-SHA256(secret, t + \".\" + body) in hexadecimal and compare it with "<code>"v1"</code>" in constant time."</li>
+                <li>"Refuse a "<code>"t"</code>" more than five minutes from your clock (a replayed request)."</li>
+                <li>"Answer 2xx within 10 seconds; do the work afterwards."</li>
+            </ol>
+            <pre class="code">{WEBHOOK_PYTHON}</pre>
+            <p class="muted">
+                "Deliveries go out in order per webhook. A failed one (not 2xx, or no answer in 10 s) is tried again after 10 s, "
+                "then twice as long each time (at most an hour), and the later ones wait behind it. After a day of failures it is "
+                "given up and the webhook turned off; admins see why on the webhooks page and can turn it on again (the events "
+                "it missed are then sent) or resend any delivery of the last 30 days."
+            </p>
+        </section>
+    }
+}
+
+const WEBHOOK_BODY: &str = r#"{
+  "id": 1207,                        // the event's id
+  "type": "lead.moved",
+  "occurred_at": "2026-11-27T09:31:02Z",
+  "data": { "id": 42, "title": "Annual licence", "step_id": 4, ... }   // as GET /api/v1/leads/42
+}"#;
+
+const WEBHOOK_PYTHON: &str = r#"import hashlib, hmac, time
+
+def verify(secret: str, header: str, body: bytes) -> bool:
+    parts = dict(p.split("=", 1) for p in header.split(","))
+    signed = parts["t"].encode() + b"." + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    fresh = abs(time.time() - int(parts["t"])) < 300
+    return fresh and hmac.compare_digest(expected, parts["v1"])"#;
