@@ -431,6 +431,31 @@ fn server_fns() -> Vec<Case> {
         ("my_digest_choice", vec![], users),
         ("save_digest_choice", vec![("receives", "on")], users),
         ("api_reference", vec![], users),
+        // Webhooks: admins only.
+        ("webhooks_page", vec![], admins),
+        (
+            "create_webhook",
+            vec![(
+                "json",
+                r#"{"url":"https://127.0.0.1:9/matrix","events":["lead.created"]}"#,
+            )],
+            admins,
+        ),
+        (
+            "set_webhook_active",
+            vec![("id", "999999"), ("active", "true")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "delete_webhook",
+            vec![("id", "999999")],
+            [401, 403, 403, 404],
+        ),
+        (
+            "resend_delivery",
+            vec![("webhook_id", "999999"), ("delivery_id", "1")],
+            [401, 403, 403, 404],
+        ),
         ("logout", vec![], everyone),
     ]
 }
