@@ -51,6 +51,13 @@ pub fn at<T: IntoIden>(col: T) -> ColumnDef {
         .to_owned()
 }
 
+pub fn optional_at<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
+}
+
 pub fn fk(
     from: (impl IntoIden, impl IntoIden),
     to: (impl IntoIden, impl IntoIden),

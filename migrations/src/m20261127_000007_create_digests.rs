@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{at, fk, flag, id, int, long, text};
+use crate::columns::{at, fk, flag, id, int, long, optional_at, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -48,13 +48,6 @@ enum DigestDeliveries {
     CreatedAt,
     SentAt,
     UpdatedAt,
-}
-
-fn optional_at(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
 }
 
 #[async_trait::async_trait]

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{at, big, fk, flag, id, int, long, text};
+use crate::columns::{at, big, fk, flag, id, int, long, optional_at, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -52,13 +52,6 @@ enum WebhookDeliveries {
 enum Users {
     Table,
     Id,
-}
-
-fn optional_at(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
 }
 
 #[async_trait::async_trait]
