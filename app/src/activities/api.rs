@@ -8,6 +8,10 @@ use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 1, "type_id": 1, "name": "Answered", "colour": "#16a34a", "position": 0,
+    "active": true, "used": true
+})))]
 pub struct OutcomeView {
     pub id: i32,
     pub type_id: i32,
@@ -22,6 +26,24 @@ pub struct OutcomeView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 1, "name": "Call", "colour": "#2563eb", "icon": "phone", "position": 0,
+    "active": true, "used": true,
+    "outcomes": [
+        {
+            "id": 1, "type_id": 1, "name": "Answered", "colour": "#16a34a", "position": 0,
+            "active": true, "used": true
+        },
+        {
+            "id": 2, "type_id": 1, "name": "Voicemail", "colour": "#f59e0b", "position": 1,
+            "active": true, "used": true
+        },
+        {
+            "id": 3, "type_id": 1, "name": "No answer", "colour": "#dc2626", "position": 2,
+            "active": true, "used": false
+        }
+    ]
+})))]
 pub struct ActivityTypeView {
     pub id: i32,
     pub name: String,
@@ -40,6 +62,16 @@ pub struct ActivityTypeView {
 /// One logged activity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 845, "type_id": 1, "type_name": "Call", "colour": "#2563eb", "icon": "phone",
+    "outcome_id": 1, "outcome_name": "Answered", "outcome_colour": "#16a34a", "user_id": 2,
+    "user_name": "Alice Martin", "lead_id": 12, "lead_title": "Globex annual licence",
+    "prospect_id": null, "note": "Walked through the proposal; decision expected next week.",
+    "occurred_at": "2026-11-27T09:30:00Z", "occurred_local": "Nov 27, 10:30",
+    "day": "Friday, November 27, 2026", "occurred_input": "2026-11-27T10:30",
+    "created_at": "2026-11-27T09:32:10Z", "updated_at": "2026-11-27T09:32:10Z",
+    "can_edit": true
+})))]
 pub struct ActivityView {
     pub id: i32,
     pub type_id: i32,

@@ -7,6 +7,10 @@ use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 2, "name": "Alice Martin", "email": "alice@acme.example", "role": "member",
+    "segment_id": 2, "segment_name": "Closing", "active": true, "time_zone": "Europe/Paris"
+})))]
 pub struct UserView {
     pub id: i32,
     pub name: String,
@@ -20,6 +24,9 @@ pub struct UserView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 1, "name": "Prospecting", "member_count": 2
+})))]
 pub struct SegmentView {
     pub id: i32,
     pub name: String,
@@ -28,6 +35,10 @@ pub struct SegmentView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "name": "Acme Corp", "time_zone": "Europe/Paris", "currency": "EUR", "week_start": "monday",
+    "working_days": 31
+})))]
 pub struct WorkspaceView {
     pub name: String,
     pub time_zone: String,

@@ -12,6 +12,7 @@ use crate::error::AppError;
 /// How the SMTP connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "starttls"))]
 #[serde(rename_all = "snake_case")]
 pub enum MailSecurity {
     /// Plain connection upgraded with STARTTLS (port 587).
@@ -74,6 +75,13 @@ pub struct DigestSettingsView {
 /// failed, skipped (nothing to say) or missed (the day ended first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 88, "user_id": 2, "user_name": "Alice Martin", "email": "alice@acme.example",
+    "day": "2026-11-27", "status": "sent", "attempts": 1, "last_error": "",
+    "subject": "Acme Corp · daily digest for Fri 27 Nov 2026",
+    "claimed_at": "2026-11-27T06:00:02Z", "sent_at": "2026-11-27T06:00:04Z",
+    "next_attempt_at": null
+})))]
 pub struct DeliveryView {
     pub id: i32,
     pub user_id: i32,

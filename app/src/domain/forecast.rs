@@ -94,6 +94,7 @@ fn ceil_div(a: u64, b: u64) -> u64 {
 /// How many activities of one type one item (a prospect or a lead) needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"type_id": 1, "rate": "3"})))]
 pub struct ActivityRate {
     pub type_id: i32,
     pub rate: String,
@@ -102,6 +103,7 @@ pub struct ActivityRate {
 /// How a stage's volume is shared among a segment's members: evenly when no share is given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"user_id": 3, "percent": "50"})))]
 pub struct PersonShare {
     pub user_id: i32,
     /// Percent of the stage, e.g. "40".
@@ -112,6 +114,15 @@ pub struct PersonShare {
 /// field gets its own message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "target": "90000", "period": "quarter", "starts_on": "2026-10-01", "deal_value": "30000",
+    "leads_per_deal": "4", "prospects_per_lead": "20",
+    "per_prospect": [{"type_id": 1, "rate": "3"}],
+    "per_lead": [
+        {"type_id": 1, "rate": "8"}, {"type_id": 3, "rate": "1"}, {"type_id": 4, "rate": "2"}
+    ],
+    "prospecting_segment": 1, "closing_segment": 2, "shares": [], "goal_period": "day"
+})))]
 pub struct PlanInputs {
     pub target: String,
     pub period: PeriodKind,
@@ -169,6 +180,9 @@ impl PlanInputs {
 /// The activities of one type a stage needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "type_id": 1, "total": 720, "per_day": 11
+})))]
 pub struct Volume {
     pub type_id: i32,
     pub total: u64,
@@ -178,6 +192,16 @@ pub struct Volume {
 /// What the plan asks for over its period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "period": {"start": "2026-10-01", "end": "2026-12-31"}, "working_days": 66,
+    "target_cents": 9000000, "deals": 3, "leads": 12, "prospects": 240,
+    "prospect_activities": [{"type_id": 1, "total": 720, "per_day": 11}],
+    "lead_activities": [
+        {"type_id": 1, "total": 96, "per_day": 2}, {"type_id": 3, "total": 12, "per_day": 1},
+        {"type_id": 4, "total": 24, "per_day": 1}
+    ],
+    "rounded": false
+})))]
 pub struct Funnel {
     pub period: Period,
     pub working_days: i64,
@@ -295,6 +319,9 @@ pub fn compute(
 /// A person who can take a share of a stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "user_id": 3, "name": "Bruno Petit", "segment_id": 1
+})))]
 pub struct Member {
     pub user_id: i32,
     pub name: String,
@@ -304,6 +331,10 @@ pub struct Member {
 /// One person's part of the plan, by activity type (both stages together).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "user_id": 3, "name": "Bruno Petit", "share_hundredths": 5000,
+    "activities": [{"type_id": 1, "total": 360, "per_day": 6, "per_week": 28}]
+})))]
 pub struct PersonPlan {
     pub user_id: i32,
     pub name: String,
@@ -314,6 +345,9 @@ pub struct PersonPlan {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "type_id": 1, "total": 360, "per_day": 6, "per_week": 28
+})))]
 pub struct PersonVolume {
     pub type_id: i32,
     pub total: u64,
@@ -434,6 +468,11 @@ pub fn split(
 /// A goal a plan creates when applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "kind": "activities", "activity_type_id": 1, "assignee": "user", "user_id": 3,
+    "schedule": {"period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
+    "target": 6
+})))]
 pub struct GoalDraft {
     pub kind: GoalKind,
     pub activity_type_id: Option<i32>,

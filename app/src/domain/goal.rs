@@ -9,6 +9,7 @@ use super::period::PeriodKind;
 /// What a goal counts. Every kind is computed from the recorded data, never typed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "revenue_won"))]
 #[serde(rename_all = "snake_case")]
 pub enum GoalKind {
     /// Activities of one type (optionally one outcome), by `occurred_at`, for who logged them.
@@ -101,6 +102,7 @@ impl GoalKind {
 /// Who a goal is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "user"))]
 #[serde(rename_all = "snake_case")]
 pub enum AssigneeKind {
     /// One user.
@@ -134,6 +136,9 @@ impl AssigneeKind {
 /// one fixed date range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"
+})))]
 pub struct Schedule {
     /// `None`: one fixed range from `starts_on` to `ends_on`.
     pub period: Option<PeriodKind>,
@@ -161,6 +166,7 @@ impl Schedule {
 /// Where someone stands against a goal in its period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "on_track"))]
 #[serde(rename_all = "snake_case")]
 pub enum PaceStatus {
     /// The period has not started.
@@ -213,6 +219,9 @@ impl PaceStatus {
 /// Progress against a target at one moment of the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "current": 4, "target": 6, "expected": 3, "projected": 8, "status": "on_track"
+})))]
 pub struct Pace {
     pub current: i64,
     pub target: i64,

@@ -6,6 +6,7 @@ use super::access::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "active"))]
 #[serde(rename_all = "lowercase")]
 pub enum LeadStatus {
     Active,

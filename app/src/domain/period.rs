@@ -11,6 +11,7 @@ use super::validate::WeekStart;
 /// How long a goal's period is. Quarters and half-years are calendar ones (H1 = Jan–Jun).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "quarter"))]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodKind {
     Day,
@@ -112,6 +113,9 @@ fn months(year: i32, month0: u32, count: u32) -> (NaiveDate, NaiveDate) {
 /// A run of whole days, both ends included, in the workspace's calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "start": "2026-10-01", "end": "2026-12-31"
+})))]
 pub struct Period {
     pub start: NaiveDate,
     pub end: NaiveDate,
@@ -210,6 +214,7 @@ pub fn midnight_exists<Z: TimeZone>(date: NaiveDate, tz: &Z) -> bool {
 /// The days of the week that count as working days, as a set of bits (bit 0 = Monday).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!(31)))]
 pub struct WorkingDays(u8);
 
 impl Default for WorkingDays {

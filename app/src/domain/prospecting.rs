@@ -17,6 +17,7 @@ pub const COLUMNS_MAX: usize = 50;
 /// where a converted prospect's cells go on the lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "company"))]
 #[serde(rename_all = "lowercase")]
 pub enum ColumnKind {
     Text,
@@ -128,6 +129,7 @@ pub fn parse_title(text: &str, what: &str) -> Result<String, String> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "in_progress"))]
 #[serde(rename_all = "snake_case")]
 pub enum ProspectStatus {
     /// Not contacted yet.
@@ -286,6 +288,9 @@ pub fn detect_delimiter(sample: &[u8]) -> u8 {
 /// Where one CSV column goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "new": {"name": "Industry", "kind": "text"}
+})))]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     /// Not imported.
@@ -441,6 +446,7 @@ pub fn prospect_label<'a>(values: impl IntoIterator<Item = &'a str>, id: i32) ->
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "single"))]
 #[serde(rename_all = "lowercase")]
 pub enum QuestionKind {
     /// Free text.

@@ -170,6 +170,7 @@ impl fmt::Debug for Password {
 /// The first day of the week, as a workspace setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = "monday"))]
 #[serde(rename_all = "lowercase")]
 pub enum WeekStart {
     Monday,

@@ -14,6 +14,13 @@ use crate::error::AppError;
 /// A goal as stored, with the names people read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 11, "kind": "activities", "activity_type_id": 1, "outcome_id": null,
+    "pipeline_id": null, "assignee": "user", "user_id": 3, "segment_id": null,
+    "schedule": {"period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
+    "target": 6, "plan_id": 4, "title": "Call", "assignee_name": "Bruno Petit",
+    "target_text": "6 a day, from 1 Oct 2026, until 31 Dec 2026"
+})))]
 pub struct GoalView {
     pub id: i32,
     pub kind: GoalKind,
@@ -39,6 +46,11 @@ pub struct GoalView {
 /// half_year, year, or `range` for one fixed date range; dates are `YYYY-MM-DD`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "kind": "activities", "activity_type_id": 1, "outcome_id": null, "pipeline_id": null,
+    "assignee": "user", "user_id": 3, "segment_id": null, "period": "day",
+    "starts_on": "2026-10-01", "ends_on": "2026-12-31", "target": "6"
+})))]
 pub struct GoalInput {
     pub kind: String,
     #[serde(default)]
@@ -93,6 +105,10 @@ impl From<&GoalView> for GoalInput {
 /// One person's (or a total's) standing against a goal in a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "user_id": 3, "name": "Bruno Petit", "total": false,
+    "pace": {"current": 4, "target": 6, "expected": 3, "projected": 8, "status": "on_track"}
+})))]
 pub struct ProgressRow {
     pub user_id: Option<i32>,
     pub name: String,
@@ -104,6 +120,10 @@ pub struct ProgressRow {
 /// A past period of a goal: reached or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "period": {"start": "2026-11-26", "end": "2026-11-26"}, "value": 7, "target": 6,
+    "met": true
+})))]
 pub struct PastPeriod {
     pub period: Period,
     pub value: i64,
@@ -115,6 +135,34 @@ pub struct PastPeriod {
 /// to more than one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "goal": {
+        "id": 11, "kind": "activities", "activity_type_id": 1, "outcome_id": null,
+        "pipeline_id": null, "assignee": "user", "user_id": 3, "segment_id": null,
+        "schedule": {"period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
+        "target": 6, "plan_id": 4, "title": "Call", "assignee_name": "Bruno Petit",
+        "target_text": "6 a day, from 1 Oct 2026, until 31 Dec 2026"
+    },
+    "period": {"start": "2026-11-27", "end": "2026-11-27"}, "elapsed_percent": 50,
+    "rows": [
+        {
+            "user_id": 3, "name": "Bruno Petit", "total": false,
+            "pace": {
+                "current": 4, "target": 6, "expected": 3, "projected": 8, "status": "on_track"
+            }
+        }
+    ],
+    "history": [
+        {
+            "period": {"start": "2026-11-26", "end": "2026-11-26"}, "value": 7, "target": 6,
+            "met": true
+        },
+        {
+            "period": {"start": "2026-11-25", "end": "2026-11-25"}, "value": 5, "target": 6,
+            "met": false
+        }
+    ]
+})))]
 pub struct GoalProgress {
     pub goal: GoalView,
     pub period: Period,
@@ -157,6 +205,10 @@ pub struct MyDayView {
 /// An activity type a goal or a plan can name, with its outcomes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 1, "name": "Call", "active": true,
+    "outcomes": [[1, "Answered"], [2, "Voicemail"], [3, "No answer"]]
+})))]
 pub struct TypeChoice {
     pub id: i32,
     pub name: String,
@@ -181,6 +233,20 @@ pub struct GoalChoices {
 /// A saved plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 4, "name": "Q4 2026 new business",
+    "inputs": {
+        "target": "90000", "period": "quarter", "starts_on": "2026-10-01",
+        "deal_value": "30000", "leads_per_deal": "4", "prospects_per_lead": "20",
+        "per_prospect": [{"type_id": 1, "rate": "3"}],
+        "per_lead": [
+            {"type_id": 1, "rate": "8"}, {"type_id": 3, "rate": "1"},
+            {"type_id": 4, "rate": "2"}
+        ],
+        "prospecting_segment": 1, "closing_segment": 2, "shares": [], "goal_period": "day"
+    },
+    "applied_at": "2026-10-01T07:45:00Z", "goal_ids": [5, 6, 7, 8, 9, 10, 11, 12]
+})))]
 pub struct PlanView {
     pub id: i32,
     pub name: String,
@@ -194,6 +260,87 @@ pub struct PlanView {
 /// What a plan computes to, without writing anything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "funnel": {
+        "period": {"start": "2026-10-01", "end": "2026-12-31"}, "working_days": 66,
+        "target_cents": 9000000, "deals": 3, "leads": 12, "prospects": 240,
+        "prospect_activities": [{"type_id": 1, "total": 720, "per_day": 11}],
+        "lead_activities": [
+            {"type_id": 1, "total": 96, "per_day": 2},
+            {"type_id": 3, "total": 12, "per_day": 1},
+            {"type_id": 4, "total": 24, "per_day": 1}
+        ],
+        "rounded": false
+    },
+    "people": [
+        {
+            "user_id": 2, "name": "Alice Martin", "share_hundredths": 10000,
+            "activities": [
+                {"type_id": 1, "total": 96, "per_day": 2, "per_week": 8},
+                {"type_id": 3, "total": 12, "per_day": 1, "per_week": 1},
+                {"type_id": 4, "total": 24, "per_day": 1, "per_week": 2}
+            ]
+        },
+        {
+            "user_id": 3, "name": "Bruno Petit", "share_hundredths": 5000,
+            "activities": [{"type_id": 1, "total": 360, "per_day": 6, "per_week": 28}]
+        },
+        {
+            "user_id": 5, "name": "Hugo Leroy", "share_hundredths": 5000,
+            "activities": [{"type_id": 1, "total": 360, "per_day": 6, "per_week": 28}]
+        }
+    ],
+    "goals": [
+        {
+            "kind": "revenue_won", "activity_type_id": null, "assignee": "team",
+            "user_id": null,
+            "schedule": {
+                "period": "quarter", "starts_on": "2026-10-01", "ends_on": "2026-12-31"
+            },
+            "target": 9000000
+        },
+        {
+            "kind": "leads_won", "activity_type_id": null, "assignee": "team", "user_id": null,
+            "schedule": {
+                "period": "quarter", "starts_on": "2026-10-01", "ends_on": "2026-12-31"
+            },
+            "target": 3
+        },
+        {
+            "kind": "leads_created", "activity_type_id": null, "assignee": "team",
+            "user_id": null,
+            "schedule": {
+                "period": "quarter", "starts_on": "2026-10-01", "ends_on": "2026-12-31"
+            },
+            "target": 12
+        },
+        {
+            "kind": "activities", "activity_type_id": 1, "assignee": "user", "user_id": 2,
+            "schedule": {"period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
+            "target": 2
+        },
+        {
+            "kind": "activities", "activity_type_id": 3, "assignee": "user", "user_id": 2,
+            "schedule": {"period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
+            "target": 1
+        },
+        {
+            "kind": "activities", "activity_type_id": 4, "assignee": "user", "user_id": 2,
+            "schedule": {"period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
+            "target": 1
+        },
+        {
+            "kind": "activities", "activity_type_id": 1, "assignee": "user", "user_id": 3,
+            "schedule": {"period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
+            "target": 6
+        },
+        {
+            "kind": "activities", "activity_type_id": 1, "assignee": "user", "user_id": 5,
+            "schedule": {"period": "day", "starts_on": "2026-10-01", "ends_on": "2026-12-31"},
+            "target": 6
+        }
+    ]
+})))]
 pub struct PlanOutcome {
     pub funnel: Funnel,
     pub people: Vec<PersonPlan>,
@@ -203,6 +350,9 @@ pub struct PlanOutcome {
 /// One ratio measured from the recorded data, or why it could not be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "value": "30,000.00", "basis": "Average of 12 won deals."
+})))]
 pub struct Measured {
     /// The value as the planner field takes it ("4", "2.5", "30000.00"), if enough data.
     pub value: Option<String>,
@@ -213,6 +363,10 @@ pub struct Measured {
 /// An activity rate measured from the recorded data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "type_id": 1, "type_name": "Call",
+    "measured": {"value": "3", "basis": "1,920 activities on 640 prospects."}
+})))]
 pub struct MeasuredRate {
     pub type_id: i32,
     pub type_name: String,
@@ -222,6 +376,30 @@ pub struct MeasuredRate {
 /// The planner's ratios as the team's history shows them over a window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "from": "2026-08-30", "to": "2026-11-27",
+    "deal_value": {"value": "30,000.00", "basis": "Average of 12 won deals."},
+    "leads_per_deal": {"value": "4", "basis": "48 leads created for 12 won deals."},
+    "prospects_per_lead": {
+        "value": "20", "basis": "640 prospects worked for 32 leads converted."
+    },
+    "per_prospect": [
+        {
+            "type_id": 1, "type_name": "Call",
+            "measured": {"value": "3", "basis": "1,920 activities on 640 prospects."}
+        }
+    ],
+    "per_lead": [
+        {
+            "type_id": 1, "type_name": "Call",
+            "measured": {"value": "8", "basis": "384 activities on 48 leads."}
+        },
+        {
+            "type_id": 3, "type_name": "Meeting",
+            "measured": {"value": "1", "basis": "48 activities on 48 leads."}
+        }
+    ]
+})))]
 pub struct HistoryRatios {
     pub from: NaiveDate,
     pub to: NaiveDate,

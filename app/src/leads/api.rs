@@ -27,6 +27,17 @@ pub struct LeadCard {
 /// A lead with every field, as the lead page and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 12, "title": "Globex annual licence", "amount": "30000.00", "currency": "EUR",
+    "probability": 60, "owner_id": 2, "owner_name": "Alice Martin", "pipeline_id": 1,
+    "pipeline_name": "New business", "step_id": 3, "step_name": "Proposal", "status": "active",
+    "next_action_at": "2026-11-30T09:00:00Z", "next_action_local": "2026-11-30T10:00",
+    "company": "Globex", "person": "Hank Scorpio", "email": "hank@globex.example",
+    "phone": "+33 1 23 45 67 89", "notes": "Wants a three-year term; legal review in December.",
+    "tags": ["enterprise", "renewal"], "close_reason": null, "origin_list_id": 5,
+    "origin_prospect_id": 301, "created_at": "2026-10-14T08:12:00Z",
+    "updated_at": "2026-11-27T09:30:00Z", "closed_at": null, "version": 7, "can_edit": true
+})))]
 pub struct LeadView {
     pub id: i32,
     pub title: String,
@@ -64,6 +75,11 @@ pub struct LeadView {
 /// One step move or status change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 57, "user_id": 2, "user_name": "Alice Martin", "owner_id": 2, "from_step_id": 2,
+    "from_step": "Demo", "to_step_id": 3, "to_step": "Proposal", "from_status": "active",
+    "to_status": "active", "at": "2026-11-20T14:00:00Z", "at_local": "Nov 20, 15:00"
+})))]
 pub struct HistoryView {
     pub id: i32,
     pub user_id: i32,
@@ -131,6 +147,12 @@ where
 /// Fields to set on a lead; absent fields keep their value (or take the default on creation).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "title": null, "amount": "32000.00", "currency": null, "probability": 70, "owner_id": null,
+    "step_id": 4, "status": null, "next_action_at": "2026-12-02T09:00:00Z", "company": null,
+    "person": null, "email": null, "phone": null, "notes": null, "tags": null,
+    "close_reason": null
+})))]
 #[serde(default)]
 pub struct LeadPatch {
     pub title: Option<String>,

@@ -5,6 +5,9 @@ use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 3, "pipeline_id": 1, "name": "Proposal", "position": 2
+})))]
 pub struct StepView {
     pub id: i32,
     pub pipeline_id: i32,
@@ -14,6 +17,16 @@ pub struct StepView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 1, "name": "New business", "is_default": true, "position": 0,
+    "steps": [
+        {"id": 1, "pipeline_id": 1, "name": "Qualified", "position": 0},
+        {"id": 2, "pipeline_id": 1, "name": "Demo", "position": 1},
+        {"id": 3, "pipeline_id": 1, "name": "Proposal", "position": 2},
+        {"id": 4, "pipeline_id": 1, "name": "Negotiation", "position": 3}
+    ],
+    "lead_count": 42
+})))]
 pub struct PipelineView {
     pub id: i32,
     pub name: String,

@@ -18,6 +18,9 @@ pub const ROWS: u64 = 50;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 11, "name": "Company", "kind": "company", "position": 0
+})))]
 pub struct ColumnView {
     pub id: i32,
     pub name: String,
@@ -27,6 +30,17 @@ pub struct ColumnView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 5, "name": "Paris SaaS Q4", "owner_id": 3, "owner_name": "Bruno Petit",
+    "pipeline_id": 1, "step_id": 1, "script_id": 2, "show_unassigned": true, "archived": false,
+    "columns": [
+        {"id": 11, "name": "Company", "kind": "company", "position": 0},
+        {"id": 12, "name": "Contact", "kind": "person", "position": 1},
+        {"id": 13, "name": "Email", "kind": "email", "position": 2},
+        {"id": 14, "name": "Phone", "kind": "phone", "position": 3}
+    ],
+    "rows": 250, "created_at": "2026-10-01T08:00:00Z"
+})))]
 pub struct ListView {
     pub id: i32,
     pub name: String,
@@ -49,6 +63,18 @@ pub struct ListView {
 /// One row of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 318, "list_id": 5,
+    "cells": {
+        "11": "Initech", "12": "Bill Lumbergh", "13": "bill@initech.example",
+        "14": "+33 1 98 76 54 32"
+    },
+    "label": "Initech · Bill Lumbergh", "assigned_to": 3, "assigned_name": "Bruno Petit",
+    "status": "in_progress", "disqualify_reason": null, "lead_id": null, "activity_count": 2,
+    "last_activity_at": "2026-11-27T09:30:00Z", "last_activity": "Call",
+    "last_local": "Nov 27, 10:30", "created_at": "2026-10-01T08:05:00Z",
+    "updated_at": "2026-11-27T09:30:00Z"
+})))]
 pub struct ProspectView {
     pub id: i32,
     pub list_id: i32,
@@ -110,6 +136,9 @@ pub struct SheetData {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "line": 42, "reason": "Email: \"bill(at)initech\" is not an email address."
+})))]
 pub struct ImportErrorView {
     /// The line of the file where the rejected record starts (1 = the header).
     pub line: i64,
@@ -118,6 +147,15 @@ pub struct ImportErrorView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 7, "list_id": 5, "status": "review", "good_rows_only": false, "total_bytes": 48213,
+    "read_bytes": 48213, "rows_ok": 248, "rows_bad": 2, "message": "",
+    "errors": [
+        {"line": 42, "reason": "Email: \"bill(at)initech\" is not an email address."},
+        {"line": 187, "reason": "Expected 4 fields, found 3."}
+    ],
+    "created_at": "2026-10-01T08:03:00Z"
+})))]
 pub struct ImportView {
     pub id: i32,
     pub list_id: i32,
@@ -166,6 +204,10 @@ pub struct Preview {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 21, "position": 0, "kind": "single", "prompt": "Who decides on the purchase?",
+    "options": ["The contact", "Their manager", "A committee"], "required": true
+})))]
 pub struct QuestionView {
     pub id: i32,
     pub position: i32,
@@ -177,6 +219,20 @@ pub struct QuestionView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 2, "name": "Discovery call",
+    "questions": [
+        {
+            "id": 21, "position": 0, "kind": "single", "prompt": "Who decides on the purchase?",
+            "options": ["The contact", "Their manager", "A committee"], "required": true
+        },
+        {
+            "id": 22, "position": 1, "kind": "text", "prompt": "Which tool do they use today?",
+            "options": [], "required": false
+        }
+    ],
+    "used_by": ["Paris SaaS Q4", "New business"], "pipeline_ids": [1]
+})))]
 pub struct ScriptView {
     pub id: i32,
     pub name: String,
@@ -191,6 +247,10 @@ pub struct ScriptView {
 /// A question of a script as an admin edits it: an empty id adds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 21, "kind": "single", "prompt": "Who decides on the purchase?",
+    "options": ["The contact", "Their manager", "A committee"], "required": true
+})))]
 #[serde(default)]
 pub struct QuestionForm {
     pub id: Option<i32>,
@@ -202,6 +262,11 @@ pub struct QuestionForm {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "question_id": 21, "prompt": "Who decides on the purchase?", "kind": "single",
+    "value": ["A committee"], "retired": false, "updated_by": "Bruno Petit",
+    "updated_at": "2026-11-27T09:34:00Z"
+})))]
 pub struct AnswerView {
     pub question_id: i32,
     pub prompt: String,
@@ -231,6 +296,10 @@ pub struct ProspectRecord {
 /// Changes to a list; absent fields keep their value, `null` clears an optional id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "name": "Paris SaaS Q4", "owner_id": null, "script_id": 2, "show_unassigned": false,
+    "archived": null
+})))]
 #[serde(default)]
 pub struct ListSettings {
     pub name: Option<String>,

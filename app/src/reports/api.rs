@@ -30,6 +30,9 @@ pub struct ReportQuery {
 /// One column of activity counts: a type, and an outcome or none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "type_id": 1, "outcome_id": 1, "label": "Call · Answered"
+})))]
 pub struct ActivityColumn {
     pub type_id: i32,
     pub outcome_id: Option<i32>,
@@ -39,6 +42,9 @@ pub struct ActivityColumn {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "type_id": 1, "outcome_id": 1, "count": 34
+})))]
 pub struct ActivityCount {
     pub type_id: i32,
     pub outcome_id: Option<i32>,
@@ -47,6 +53,15 @@ pub struct ActivityCount {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "user_id": 2, "user_name": "Alice Martin",
+    "activities": [
+        {"type_id": 1, "outcome_id": 1, "count": 34},
+        {"type_id": 1, "outcome_id": 2, "count": 12}
+    ],
+    "activities_total": 46, "leads_created": 5, "leads_managed": 18, "leads_won": 2,
+    "revenue_won": "48000.00"
+})))]
 pub struct TeamActivityRow {
     pub user_id: i32,
     pub user_name: String,
@@ -61,6 +76,23 @@ pub struct TeamActivityRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "columns": [
+        {"type_id": 1, "outcome_id": 1, "label": "Call · Answered"},
+        {"type_id": 1, "outcome_id": 2, "label": "Call · Voicemail"}
+    ],
+    "rows": [
+        {
+            "user_id": 2, "user_name": "Alice Martin",
+            "activities": [
+                {"type_id": 1, "outcome_id": 1, "count": 34},
+                {"type_id": 1, "outcome_id": 2, "count": 12}
+            ],
+            "activities_total": 46, "leads_created": 5, "leads_managed": 18, "leads_won": 2,
+            "revenue_won": "48000.00"
+        }
+    ]
+})))]
 pub struct TeamActivityReport {
     pub columns: Vec<ActivityColumn>,
     pub rows: Vec<TeamActivityRow>,
@@ -68,6 +100,14 @@ pub struct TeamActivityReport {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "user_id": 3, "user_name": "Bruno Petit",
+    "activities": [
+        {"type_id": 1, "outcome_id": 1, "count": 52},
+        {"type_id": 1, "outcome_id": 2, "count": 31}
+    ],
+    "activities_total": 83, "converted": 4
+})))]
 pub struct ListProspectRow {
     pub user_id: i32,
     pub user_name: String,
@@ -79,6 +119,11 @@ pub struct ListProspectRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "user_id": 2, "user_name": "Alice Martin",
+    "activities": [{"type_id": 3, "outcome_id": null, "count": 6}], "activities_total": 6,
+    "won": 1, "lost": 1, "revenue_won": "30000.00"
+})))]
 pub struct ListLeadRow {
     pub user_id: i32,
     pub user_name: String,
@@ -91,6 +136,31 @@ pub struct ListLeadRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "list_id": 5, "list_name": "Paris SaaS Q4",
+    "prospect_columns": [
+        {"type_id": 1, "outcome_id": 1, "label": "Call · Answered"},
+        {"type_id": 1, "outcome_id": 2, "label": "Call · Voicemail"}
+    ],
+    "prospect_rows": [
+        {
+            "user_id": 3, "user_name": "Bruno Petit",
+            "activities": [
+                {"type_id": 1, "outcome_id": 1, "count": 52},
+                {"type_id": 1, "outcome_id": 2, "count": 31}
+            ],
+            "activities_total": 83, "converted": 4
+        }
+    ],
+    "lead_columns": [{"type_id": 3, "outcome_id": null, "label": "Meeting · no outcome"}],
+    "lead_rows": [
+        {
+            "user_id": 2, "user_name": "Alice Martin",
+            "activities": [{"type_id": 3, "outcome_id": null, "count": 6}],
+            "activities_total": 6, "won": 1, "lost": 1, "revenue_won": "30000.00"
+        }
+    ]
+})))]
 pub struct ListReport {
     pub list_id: i32,
     pub list_name: String,
@@ -106,6 +176,11 @@ pub struct ListReport {
 /// One step of a pipeline over the leads that entered it in the range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "step_id": 2, "step_name": "Demo", "entered": 20, "moved_on": 9, "still_active": 6,
+    "lost": 4, "won": 1, "moved_on_percent": 45, "still_active_percent": 30, "lost_percent": 20,
+    "won_percent": 5
+})))]
 pub struct StepRow {
     pub step_id: i32,
     pub step_name: String,
@@ -145,6 +220,21 @@ impl StepRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "pipeline_id": 1, "pipeline_name": "New business",
+    "steps": [
+        {
+            "step_id": 1, "step_name": "Qualified", "entered": 40, "moved_on": 20,
+            "still_active": 12, "lost": 8, "won": 0, "moved_on_percent": 50,
+            "still_active_percent": 30, "lost_percent": 20, "won_percent": 0
+        },
+        {
+            "step_id": 2, "step_name": "Demo", "entered": 20, "moved_on": 9, "still_active": 6,
+            "lost": 4, "won": 1, "moved_on_percent": 45, "still_active_percent": 30,
+            "lost_percent": 20, "won_percent": 5
+        }
+    ]
+})))]
 pub struct PipelineReport {
     pub pipeline_id: i32,
     pub pipeline_name: String,
@@ -153,6 +243,10 @@ pub struct PipelineReport {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "user_id": 2, "user_name": "Alice Martin", "leads_created": 14, "won": 3, "lost": 2,
+    "cancelled": 1, "amount_won": "78000.00", "win_rate_percent": 50
+})))]
 pub struct TeamPerformanceRow {
     pub user_id: i32,
     pub user_name: String,
@@ -167,12 +261,24 @@ pub struct TeamPerformanceRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "rows": [
+        {
+            "user_id": 2, "user_name": "Alice Martin", "leads_created": 14, "won": 3, "lost": 2,
+            "cancelled": 1, "amount_won": "78000.00", "win_rate_percent": 50
+        }
+    ]
+})))]
 pub struct TeamPerformanceReport {
     pub rows: Vec<TeamPerformanceRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "start": "2026-10-01", "end": "2026-10-31", "leads_created": 38, "leads_won": 4,
+    "revenue_won": "96500.00"
+})))]
 pub struct CompanyRow {
     pub start: NaiveDate,
     pub end: NaiveDate,
@@ -183,6 +289,19 @@ pub struct CompanyRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "group_by": "month",
+    "rows": [
+        {
+            "start": "2026-10-01", "end": "2026-10-31", "leads_created": 38, "leads_won": 4,
+            "revenue_won": "96500.00"
+        },
+        {
+            "start": "2026-11-01", "end": "2026-11-30", "leads_created": 41, "leads_won": 3,
+            "revenue_won": "78000.00"
+        }
+    ]
+})))]
 pub struct CompanyReport {
     pub group_by: PeriodKind,
     pub rows: Vec<CompanyRow>,

@@ -32,6 +32,15 @@ pub struct WebhookView {
 /// A webhook just created, with the secret its deliveries are signed with: shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "webhook": {
+        "id": 3, "url": "https://hooks.example.com/cadence",
+        "events": ["lead.created", "activity.created"], "active": true,
+        "created_at": "2026-11-27T09:30:00Z", "failing_since": null, "disabled_at": null,
+        "disabled_reason": ""
+    },
+    "secret": "whsec_9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+})))]
 pub struct CreatedWebhook {
     pub webhook: WebhookView,
     /// `whsec_` and 64 hexadecimal digits. Keep it: it is not shown again.

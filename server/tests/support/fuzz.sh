@@ -2,7 +2,9 @@
 # Fuzzes the REST API with schemathesis: a release server on a loopback port with a fresh demo
 # workspace, an admin token, every operation of the OpenAPI document with up to $1 examples
 # each (fixed seed). Fails on any 5xx, status code not in the document, wrong content type or
-# answer not matching its schema. Webhooks and the digest are not sent by this server.
+# answer not matching its schema, and first on a component schema without an example or with
+# one that does not match it (check_examples.py). Webhooks and the digest are not sent by
+# this server.
 set -euo pipefail
 examples="${1:-5}"
 : "${CADENCE_BIN:?the cadence binary}" "${SCHEMATHESIS:?the schemathesis command}"
@@ -19,8 +21,11 @@ for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
-token="$("$CADENCE_BIN" token create --email admin@demo.test --name fuzz --database-url "$db" | tail -1)"
 status=0
+# Every component schema carries an example, and each example matches its schema.
+"$(dirname "$SCHEMATHESIS")/python" "$(dirname "$0")/check_examples.py" \
+  "http://127.0.0.1:$port/api/v1/openapi.json" || status=$?
+token="$("$CADENCE_BIN" token create --email admin@demo.test --name fuzz --database-url "$db" | tail -1)"
 "$SCHEMATHESIS" run "http://127.0.0.1:$port/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" \
   --max-examples "$examples" --seed 20261127 --no-color \
