@@ -30,7 +30,7 @@ async fn admins_shape_types_and_outcomes(app: &TestApp) {
     let admin = Api::new(app, "admin").await;
     let member = Api::new(app, "member").await;
     // A new workspace starts with the defaults, in order.
-    let types = admin.ok("GET", "/activity-types", None).await;
+    let types = admin.ok("GET", "/activity-types", None).await["items"].clone();
     let names: Vec<&str> = types
         .as_array()
         .unwrap()
@@ -100,7 +100,7 @@ async fn admins_shape_types_and_outcomes(app: &TestApp) {
             Some(json!({"position": 0})),
         )
         .await;
-    let types = admin.ok("GET", "/activity-types", None).await;
+    let types = admin.ok("GET", "/activity-types", None).await["items"].clone();
     assert_eq!(types[0]["name"], "Visit");
     assert_eq!(types[1]["name"], "Call");
     let good = admin
@@ -136,7 +136,7 @@ async fn admins_shape_types_and_outcomes(app: &TestApp) {
             Some(json!({"position": 0, "name": "Poor"})),
         )
         .await;
-    let types = admin.ok("GET", "/activity-types", None).await;
+    let types = admin.ok("GET", "/activity-types", None).await["items"].clone();
     assert_eq!(outcomes(&types[0]), ["Poor", "Good"]);
 
     // Used: deleting is refused (409), deactivating keeps the history.
@@ -202,7 +202,7 @@ async fn admins_shape_types_and_outcomes(app: &TestApp) {
         .send("DELETE", &format!("/activity-types/{}", spare["id"]), None)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let types = admin.ok("GET", "/activity-types", None).await;
+    let types = admin.ok("GET", "/activity-types", None).await["items"].clone();
     assert!(types
         .as_array()
         .unwrap()

@@ -235,6 +235,53 @@ async fn health_openapi_and_not_found(app: &TestApp) {
 }
 on_both_backends!(health_and_docs, health_openapi_and_not_found);
 
+/// Every list pages the same way: `limit` and `offset`, the `total`, and a `next` address that
+/// keeps the filters and leads to the rest, until the last page has none.
+async fn lists_are_paged_with_next_links(app: &TestApp) {
+    let admin = common::Api::new(app, "admin").await;
+    for (i, name) in ["Paged one", "Paged two", "Paged three"].iter().enumerate() {
+        admin
+            .ok("POST", "/segments", Some(json!({"name": name})))
+            .await;
+        app.user(&format!("paged{i}@example.test"), "member").await;
+    }
+    for path in ["/users", "/segments", "/activity-types"] {
+        let first = admin.ok("GET", &format!("{path}?limit=2"), None).await;
+        let total = first["total"].as_u64().unwrap();
+        assert!(total >= 3, "{path}: {first}");
+        assert_eq!(first["items"].as_array().unwrap().len(), 2, "{path}");
+        assert_eq!(
+            (first["limit"].as_u64(), first["offset"].as_u64()),
+            (Some(2), Some(0))
+        );
+        let mut seen = 2;
+        let mut next = first["next"].as_str().map(str::to_string);
+        while let Some(address) = next {
+            assert!(address.starts_with(&format!("/api/v1{path}?")), "{address}");
+            assert!(
+                address.contains("limit=2"),
+                "the page size is kept: {address}"
+            );
+            let page = admin
+                .ok("GET", address.trim_start_matches("/api/v1"), None)
+                .await;
+            seen += page["items"].as_array().unwrap().len() as u64;
+            next = page["next"].as_str().map(str::to_string);
+            assert_eq!(page["next_offset"].is_null(), next.is_none());
+        }
+        assert_eq!(seen, total, "{path}: every item once");
+    }
+    let whole = admin.ok("GET", "/segments", None).await;
+    assert!(whole["next"].is_null(), "one page: no next");
+    let (status, body) = admin.send("GET", "/users?limit=many", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"].is_string(),
+        "the error shape: {body}"
+    );
+}
+on_both_backends!(paged, lists_are_paged_with_next_links);
+
 /// 100 requests per 10 s per token: the 101st in the window gets 429 with `Retry-After`, in
 /// the API's error shape; another token is not affected; bodies over 1 MiB are refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,6 +390,14 @@ fn the_openapi_document_is_whole() {
             let answers = op["responses"].as_object();
             if !answers.is_some_and(|r| r.keys().any(|code| code.starts_with('2'))) {
                 problems.push(format!("{at}: no success answer"));
+            }
+            // Lists are paged: a GET answers a page object, not a bare array (except the
+            // goals' progress, a view of the current periods, and a prospect's answers, one
+            // per question of its script).
+            let ok = &op["responses"]["200"]["content"]["application/json"]["schema"];
+            let unpaged = ["/api/v1/goals/progress", "/api/v1/prospects/{id}/answers"];
+            if method == "get" && ok["type"] == "array" && !unpaged.contains(&path.as_str()) {
+                problems.push(format!("{at}: a bare array, not a page"));
             }
             let id = op["operationId"].as_str().unwrap_or_default().to_string();
             if id.is_empty() || !ids.insert(id.clone()) {

@@ -259,7 +259,7 @@ async fn bad_goals_and_plans_are_refused_and_nothing_is_written(app: &TestApp) {
     let (call, answered) = type_id(&admin, "Call", Some("Answered")).await;
     let (meeting, _) = type_id(&admin, "Meeting", None).await;
     let (_, outcome_of_meeting) = {
-        let types = admin.ok("GET", "/activity-types", None).await;
+        let types = admin.ok("GET", "/activity-types", None).await["items"].clone();
         let m = types
             .as_array()
             .unwrap()
@@ -342,7 +342,10 @@ async fn bad_goals_and_plans_are_refused_and_nothing_is_written(app: &TestApp) {
     let member = Api::new(app, "member").await;
     let (status, _) = member.send("POST", "/goals", Some(base.clone())).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(manager.ok("GET", "/goals", None).await, json!([]));
+    assert_eq!(
+        manager.ok("GET", "/goals", None).await["items"].clone(),
+        json!([])
+    );
     // A good one is accepted, with an outcome of its own type.
     manager
         .ok(
@@ -369,7 +372,10 @@ async fn bad_goals_and_plans_are_refused_and_nothing_is_written(app: &TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(manager.ok("GET", "/plans", None).await, json!([]));
+    assert_eq!(
+        manager.ok("GET", "/plans", None).await["items"].clone(),
+        json!([])
+    );
 }
 on_both_backends!(
     bad_input,
@@ -467,7 +473,8 @@ async fn plan_apply_creates_the_previewed_goals_and_reapply_replaces_them(app: &
     assert_eq!(goal_keys(&applied), goal_keys(&preview["goals"]));
     let listed = manager
         .ok("GET", &format!("/goals?plan_id={id}"), None)
-        .await;
+        .await["items"]
+        .clone();
     assert_eq!(goal_keys(&listed), goal_keys(&preview["goals"]));
     let first_ids: Vec<i64> = listed
         .as_array()
@@ -491,7 +498,7 @@ async fn plan_apply_creates_the_previewed_goals_and_reapply_replaces_them(app: &
         .ok("POST", &format!("/plans/{id}/apply"), None)
         .await;
     assert_eq!(goal_keys(&reapplied), goal_keys(&preview2["goals"]));
-    let all = manager.ok("GET", "/goals", None).await;
+    let all = manager.ok("GET", "/goals", None).await["items"].clone();
     assert_eq!(goal_keys(&all), goal_keys(&preview2["goals"]));
     for old in first_ids {
         let (status, _) = manager.send("GET", &format!("/goals/{old}"), None).await;
@@ -506,7 +513,7 @@ async fn plan_apply_creates_the_previewed_goals_and_reapply_replaces_them(app: &
     // Deleting the plan keeps its goals.
     manager.ok("DELETE", &format!("/plans/{id}"), None).await;
     assert_eq!(
-        goal_keys(&manager.ok("GET", "/goals", None).await),
+        goal_keys(&manager.ok("GET", "/goals", None).await["items"].clone()),
         goal_keys(&preview2["goals"])
     );
 }

@@ -50,7 +50,7 @@ async fn every_move_and_status_change_is_in_the_history(app: &TestApp) {
             Some(json!({"version": reopened["version"], "notes": "Call back"})),
         )
         .await;
-    let history = admin.ok("GET", &format!("/leads/{id}/history"), None).await;
+    let history = admin.ok("GET", &format!("/leads/{id}/history"), None).await["items"].clone();
     let history = history.as_array().unwrap();
     assert_eq!(history.len(), 4, "{history:?}");
     // Newest first: reopen, win, move, creation.
@@ -92,7 +92,7 @@ async fn of_two_concurrent_moves_exactly_one_wins(app: &TestApp) {
     let mut statuses = [s1.as_u16(), s2.as_u16()];
     statuses.sort();
     assert_eq!(statuses, [200, 409], "{b2}");
-    let history = admin.ok("GET", &format!("/leads/{id}/history"), None).await;
+    let history = admin.ok("GET", &format!("/leads/{id}/history"), None).await["items"].clone();
     assert_eq!(
         history.as_array().unwrap().len(),
         2,
@@ -375,7 +375,7 @@ async fn deleting_steps_and_pipelines_moves_their_leads_with_history(app: &TestA
     let moved = admin.ok("GET", &format!("/leads/{id}"), None).await;
     assert_eq!(moved["pipeline_id"], second);
     assert_eq!(moved["step_id"], second_steps[0]);
-    let history = admin.ok("GET", &format!("/leads/{id}/history"), None).await;
+    let history = admin.ok("GET", &format!("/leads/{id}/history"), None).await["items"].clone();
     assert_eq!(
         history.as_array().unwrap().len(),
         3,
@@ -388,7 +388,7 @@ async fn deleting_steps_and_pipelines_moves_their_leads_with_history(app: &TestA
             .0,
         StatusCode::NOT_FOUND
     );
-    let pipelines = admin.ok("GET", "/pipelines", None).await;
+    let pipelines = admin.ok("GET", "/pipelines", None).await["items"].clone();
     assert_eq!(pipelines.as_array().unwrap().len(), 1);
     assert_eq!(
         pipelines[0]["is_default"], true,

@@ -273,7 +273,7 @@ async fn discard_cancel_and_crash_leave_nothing(app: &TestApp) {
 on_both_backends!(imports_undo, discard_cancel_and_crash_leave_nothing);
 
 async fn qualifying(api: &Api<'_>) -> (i64, i64) {
-    let types = api.ok("GET", "/activity-types", None).await;
+    let types = api.ok("GET", "/activity-types", None).await["items"].clone();
     let t = types
         .as_array()
         .unwrap()
@@ -698,11 +698,12 @@ async fn members_work_their_rows_only(app: &TestApp) {
     manager
         .ok("DELETE", &format!("/prospecting-lists/{list_id}"), None)
         .await;
-    let live = manager.ok("GET", "/prospecting-lists", None).await;
+    let live = manager.ok("GET", "/prospecting-lists", None).await["items"].clone();
     assert!(live.as_array().unwrap().iter().all(|l| l["id"] != list_id));
     let archived = manager
         .ok("GET", "/prospecting-lists?archived=true", None)
-        .await;
+        .await["items"]
+        .clone();
     assert!(archived
         .as_array()
         .unwrap()

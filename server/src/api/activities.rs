@@ -8,17 +8,27 @@ use app::server::activities::{
     self, ActivityFilter, ActivityPatch, NewActivity, OutcomePatch, TypePatch,
 };
 use app::server::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::page::{page_of, Paging};
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
+
+page_of!(
+    /// A page of activity types, in order, each with its outcomes.
+    ActivityTypePage,
+    ActivityTypeView
+);
 
 /// An activity type's fields; absent ones keep their value (or take a default on creation).
 #[derive(Debug, Deserialize, ToSchema, Default)]
+#[schema(example = json!({
+    "name": "Call", "colour": "#2563eb", "icon": "phone", "active": true, "position": 0
+}))]
 #[serde(default)]
 pub struct TypeBody {
     pub name: Option<String>,
@@ -33,6 +43,9 @@ pub struct TypeBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
+#[schema(example = json!({
+    "name": "Voicemail", "colour": "#f59e0b", "active": true, "position": 1
+}))]
 #[serde(default)]
 pub struct OutcomeBody {
     pub name: Option<String>,
@@ -43,6 +56,11 @@ pub struct OutcomeBody {
 
 /// A new activity, on a lead or on a prospect (give one of `lead_id`, `prospect_id`).
 #[derive(Debug, Deserialize, ToSchema, Default)]
+#[schema(example = json!({
+    "type_id": 1, "outcome_id": 1, "lead_id": 12,
+    "note": "Walked through the proposal; decision expected next week.",
+    "occurred_at": "2026-11-27T09:30:00Z", "next_action_at": "2026-11-30T09:00:00Z"
+}))]
 #[serde(default)]
 pub struct NewActivityBody {
     pub type_id: Option<i32>,
@@ -63,6 +81,9 @@ pub struct NewActivityBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
+#[schema(example = json!({
+    "outcome_id": 2, "note": "Left a voicemail; calling back on Monday."
+}))]
 #[serde(default)]
 pub struct ActivityPatchBody {
     pub type_id: Option<i32>,
@@ -91,14 +112,17 @@ pub struct ActivityQuery {
     pub offset: Option<u64>,
 }
 
+/// A page of activities, newest first (by `occurred_at`); no total (counting millions of
+/// activities for each page would cost more than the page).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityListPage {
-    /// Newest first (by `occurred_at`).
     pub items: Vec<ActivityView>,
     pub limit: u64,
     pub offset: u64,
     /// The offset of the next page, if there is one.
     pub next_offset: Option<u64>,
+    /// The next page's address, if there is one.
+    pub next: Option<String>,
 }
 
 fn rfc3339(check: &mut Check, field: &str, text: Option<&str>) -> Option<DateTime<Utc>> {
@@ -131,14 +155,17 @@ fn outcome_patch(body: OutcomeBody) -> OutcomePatch {
 }
 
 /// Every activity type with its outcomes, in order (inactive ones too).
-#[utoipa::path(get, path = "/api/v1/activity-types", tag = "activities",
-    responses((status = 200, body = Vec<ActivityTypeView>), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/activity-types", tag = "activities", params(Paging),
+    responses((status = 200, body = ActivityTypePage), (status = 401, body = ErrorBody)))]
 pub async fn list_types(
     State(state): State<AppState>,
     user: ApiUser,
-) -> ApiResult<Json<Vec<ActivityTypeView>>> {
+    Query(paging): Query<Paging>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<ActivityTypePage>> {
     user.require(Action::LogActivities)?;
-    Ok(Json(activities::types(&state.db).await?))
+    let all = activities::types(&state.db).await?;
+    Ok(Json(ActivityTypePage::slice(all, paging, &uri)))
 }
 
 /// Creates an activity type (admins).
@@ -231,6 +258,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
     Query(query): Query<ActivityQuery>,
+    OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<ActivityListPage>> {
     user.require(Action::LogActivities)?;
     let mut check = Check::new();
@@ -247,11 +275,13 @@ pub async fn list(
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
     let offset = query.offset.unwrap_or(0);
     let (items, more) = activities::list(&state.db, &user.0, &filter, limit, offset).await?;
+    let next_offset = more.then_some(offset + limit);
     Ok(Json(ActivityListPage {
         items,
         limit,
         offset,
-        next_offset: more.then_some(offset + limit),
+        next_offset,
+        next: next_offset.map(|o| super::page::link(&uri, o)),
     }))
 }
 

@@ -4,7 +4,7 @@
 use app::digest::api::DeliveryView;
 use app::domain::Action;
 use app::server::{digest, AppState};
-use axum::extract::{Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,7 +12,14 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::page::{page_of, Paging};
 use super::{ApiResult, ApiUser, ErrorBody};
+
+page_of!(
+    /// A page of the digest deliveries about one day.
+    DigestDeliveryPage,
+    DeliveryView
+);
 
 #[derive(Debug, Deserialize, IntoParams, Default)]
 #[serde(default)]
@@ -30,6 +37,11 @@ pub struct PreviewParams {
 pub struct DeliveriesParams {
     /// The day the digests are about, `YYYY-MM-DD`; default yesterday.
     pub date: String,
+    /// Items per page: 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// Items to skip (default 0).
+    pub offset: Option<u64>,
 }
 
 /// The digest a user gets (or would get) about a day, rendered now; the subject is in the
@@ -84,14 +96,17 @@ pub async fn preview(
 /// Who got the digests about a day: the claim, status (pending, retrying, sent, outbox,
 /// failed, skipped, missed), tries, and the mail server's last error.
 #[utoipa::path(get, path = "/api/v1/digests/deliveries", tag = "digests", params(DeliveriesParams),
-    responses((status = 200, body = [DeliveryView]), (status = 403, body = ErrorBody),
+    responses((status = 200, body = DigestDeliveryPage), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn deliveries(
     State(state): State<AppState>,
     user: ApiUser,
     Query(params): Query<DeliveriesParams>,
-) -> ApiResult<Json<Vec<DeliveryView>>> {
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<DigestDeliveryPage>> {
     user.require(Action::ManageWorkspace)?;
     let day = digest::day_asked(&state.db, &params.date, Utc::now()).await?;
-    Ok(Json(digest::deliveries(&state.db, day).await?))
+    let all = digest::deliveries(&state.db, day).await?;
+    let paging = Paging::new(params.limit, params.offset);
+    Ok(Json(DigestDeliveryPage::slice(all, paging, &uri)))
 }

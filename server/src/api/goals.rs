@@ -6,14 +6,26 @@ use app::domain::Action;
 use app::error::AppError;
 use app::goals::api::{GoalInput, GoalProgress, GoalView, PlanOutcome, PlanView};
 use app::server::{goals, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::page::{page_of, Paging};
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
+
+page_of!(
+    /// A page of goals, oldest first.
+    GoalPage,
+    GoalView
+);
+page_of!(
+    /// A page of saved plans, most recently changed first.
+    PlanPage,
+    PlanView
+);
 
 /// Goal list filters.
 #[derive(Debug, Deserialize, IntoParams, Default)]
@@ -24,16 +36,22 @@ pub struct GoalQuery {
     pub plan_id: Option<i32>,
     /// activities, leads_created, leads_won or revenue_won.
     pub kind: Option<String>,
+    /// Items per page: 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// Items to skip (default 0).
+    pub offset: Option<u64>,
 }
 
 /// Goals (managers and admins).
 #[utoipa::path(get, path = "/api/v1/goals", tag = "goals", params(GoalQuery),
-    responses((status = 200, body = Vec<GoalView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = GoalPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
     Query(query): Query<GoalQuery>,
-) -> ApiResult<Json<Vec<GoalView>>> {
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<GoalPage>> {
     user.require(Action::ManageGoals)?;
     let kind = match query.kind.as_deref() {
         Some(text) => Some(GoalKind::parse(text).map_err(|m| AppError::field("kind", m))?),
@@ -45,7 +63,9 @@ pub async fn list(
         plan_id: query.plan_id,
         kind,
     };
-    Ok(Json(goals::list(&state.db, &filter).await?))
+    let all = goals::list(&state.db, &filter).await?;
+    let paging = Paging::new(query.limit, query.offset);
+    Ok(Json(GoalPage::slice(all, paging, &uri)))
 }
 
 /// Sets a goal. `period`: day, week, month, quarter, half_year, year, or `range` (then
@@ -76,6 +96,7 @@ pub async fn get(
 
 /// The fields of a goal to change; those left out keep their value.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"target": "8", "ends_on": "2027-03-31"}))]
 #[serde(default)]
 pub struct GoalPatch {
     pub kind: Option<String>,
@@ -178,17 +199,36 @@ pub async fn progress(
 
 /// A plan to save: its name and inputs.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Q4 2026 new business",
+    "inputs": {
+        "target": "90000", "period": "quarter", "starts_on": "2026-10-01",
+        "deal_value": "30000", "leads_per_deal": "4", "prospects_per_lead": "20",
+        "per_prospect": [{"type_id": 1, "rate": "3"}],
+        "per_lead": [
+            {"type_id": 1, "rate": "8"}, {"type_id": 3, "rate": "1"},
+            {"type_id": 4, "rate": "2"}
+        ],
+        "prospecting_segment": 1, "closing_segment": 2, "shares": [], "goal_period": "day"
+    }
+}))]
 pub struct PlanBody {
     pub name: String,
     pub inputs: PlanInputs,
 }
 
 /// Saved plans, most recently changed first.
-#[utoipa::path(get, path = "/api/v1/plans", tag = "plans",
-    responses((status = 200, body = Vec<PlanView>), (status = 403, body = ErrorBody)))]
-pub async fn plans(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Vec<PlanView>>> {
+#[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(Paging),
+    responses((status = 200, body = PlanPage), (status = 403, body = ErrorBody)))]
+pub async fn plans(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(paging): Query<Paging>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<PlanPage>> {
     user.require(Action::ManageGoals)?;
-    Ok(Json(goals::plans(&state.db).await?))
+    let all = goals::plans(&state.db).await?;
+    Ok(Json(PlanPage::slice(all, paging, &uri)))
 }
 
 /// Saves a plan (it must compute).
@@ -218,6 +258,7 @@ pub async fn get_plan(
 
 /// A change to a plan: a new name, new inputs, or both.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Q4 2026 new business (revised)"}))]
 #[serde(default)]
 pub struct PlanPatch {
     pub name: Option<String>,

@@ -1,16 +1,21 @@
 use app::domain::Action;
 use app::leads::api::{HistoryView, LeadPatch, LeadView};
 use app::server::{leads, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::page::{page_of, Paging};
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
 
 /// A change to a lead: the version it is based on, and the fields to change.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "version": 7, "amount": "32000.00", "probability": 70, "step_id": 4,
+    "next_action_at": "2026-12-02T09:00:00Z"
+}))]
 pub struct LeadUpdate {
     /// The `version` the client last saw; a stale one gets 409.
     pub version: i32,
@@ -18,16 +23,16 @@ pub struct LeadUpdate {
     pub changes: LeadPatch,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LeadPage {
-    pub items: Vec<LeadView>,
-    /// All leads matching the filter.
-    pub total: u64,
-    pub limit: u64,
-    pub offset: u64,
-    /// The offset of the next page, if there is one.
-    pub next_offset: Option<u64>,
-}
+page_of!(
+    /// A page of leads matching the filters.
+    LeadPage,
+    LeadView
+);
+page_of!(
+    /// A page of a lead's history, oldest first.
+    HistoryPage,
+    HistoryView
+);
 
 /// Lead list filters; `limit` at most 200 (default 50).
 #[derive(Debug, Deserialize, IntoParams, Default)]
@@ -51,10 +56,11 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
     Query(query): Query<LeadQuery>,
+    OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<LeadPage>> {
     user.require(Action::ViewTeam)?;
-    let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let offset = query.offset.unwrap_or(0);
+    let paging = Paging::new(query.limit, query.offset);
+    let (limit, offset) = (paging.limit(), paging.offset());
     let filter = leads::ListFilter {
         pipeline_id: query.pipeline_id,
         step_id: query.step_id,
@@ -63,14 +69,7 @@ pub async fn list(
         q: query.q,
     };
     let (items, total) = leads::list(&state.db, &user.0, &filter, limit, offset).await?;
-    let next_offset = (offset + limit < total).then_some(offset + limit);
-    Ok(Json(LeadPage {
-        items,
-        total,
-        limit,
-        offset,
-        next_offset,
-    }))
+    Ok(Json(LeadPage::new(items, total, paging, &uri)))
 }
 
 /// Creates a lead. Members create their own; the step decides the pipeline (default: the
@@ -137,13 +136,17 @@ pub async fn delete(
 
 /// A lead's step moves and status changes, newest first.
 #[utoipa::path(get, path = "/api/v1/leads/{id}/history", tag = "leads",
-    responses((status = 200, body = Vec<HistoryView>), (status = 404, body = ErrorBody)))]
+    params(Paging),
+    responses((status = 200, body = HistoryPage), (status = 404, body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i32>,
-) -> ApiResult<Json<Vec<HistoryView>>> {
+    Query(paging): Query<Paging>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<HistoryPage>> {
     user.require(Action::ViewTeam)?;
     leads::get(&state.db, &user.0, id).await?;
-    Ok(Json(leads::history(&state.db, &user.0, id).await?))
+    let all = leads::history(&state.db, &user.0, id).await?;
+    Ok(Json(HistoryPage::slice(all, paging, &uri)))
 }

@@ -7,6 +7,7 @@ mod activities;
 mod digests;
 mod goals;
 mod leads;
+pub(crate) mod page;
 mod pipelines;
 mod prospecting;
 pub mod rate;
@@ -252,7 +253,10 @@ pub fn router() -> Router<AppState> {
         app::reports::api::CompanyReport, app::digest::api::DeliveryView,
         app::webhooks::api::WebhookView, app::webhooks::api::CreatedWebhook,
         app::webhooks::api::WebhookDeliveryView, webhooks::NewWebhookBody,
-        webhooks::WebhookPatchBody, webhooks::DeliveryPage
+        webhooks::WebhookPatchBody, webhooks::DeliveryPage, webhooks::WebhookPage,
+        users::UserPage, segments::SegmentPage, pipelines::PipelinePage,
+        activities::ActivityTypePage, goals::GoalPage, goals::PlanPage, leads::HistoryPage,
+        prospecting::ListPage, prospecting::ScriptPage, digests::DigestDeliveryPage
     )),
     modifiers(&BearerAuth, &Completed),
     security(("bearer" = []))
@@ -377,11 +381,18 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 
 /// The error body of every failed API call.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "error": {
+        "code": "validation", "message": "Please correct the highlighted fields.",
+        "fields": {"email": "Enter a valid email address."}
+    }
+}))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"code": "not_found", "message": "Not found."}))]
 pub struct ErrorDetail {
     /// Machine-readable: unauthorized, forbidden, not_found, validation, conflict, ...
     pub code: String,

@@ -1,15 +1,25 @@
 use app::domain::Action;
 use app::pipelines::api::{PipelineView, StepView};
 use app::server::{pipelines, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::page::{page_of, Paging};
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
 
+page_of!(
+    /// A page of pipelines, each with its steps.
+    PipelinePage,
+    PipelineView
+);
+
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Renewals", "steps": ["To contact", "Offer sent", "Signed"]
+}))]
 pub struct NewPipelineBody {
     pub name: String,
     /// Step names in board order; one step "New" when empty.
@@ -18,6 +28,7 @@ pub struct NewPipelineBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "New business", "is_default": true}))]
 pub struct PipelinePatch {
     pub name: Option<String>,
     /// `true` makes it the default pipeline.
@@ -25,11 +36,13 @@ pub struct PipelinePatch {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Negotiation"}))]
 pub struct NewStepBody {
     pub name: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Demo booked", "position": 1}))]
 pub struct StepPatch {
     pub name: Option<String>,
     /// 0 = first column.
@@ -49,14 +62,17 @@ pub struct DeleteStepParams {
 }
 
 /// Every pipeline with its steps.
-#[utoipa::path(get, path = "/api/v1/pipelines", tag = "pipelines",
-    responses((status = 200, body = Vec<PipelineView>), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/pipelines", tag = "pipelines", params(Paging),
+    responses((status = 200, body = PipelinePage), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
-) -> ApiResult<Json<Vec<PipelineView>>> {
+    Query(paging): Query<Paging>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<PipelinePage>> {
     user.require(Action::ViewTeam)?;
-    Ok(Json(pipelines::list(&state.db).await?))
+    let all = pipelines::list(&state.db).await?;
+    Ok(Json(PipelinePage::slice(all, paging, &uri)))
 }
 
 /// Creates a pipeline (admins).

@@ -16,16 +16,29 @@ use app::server::prospecting::{self, Conversion, NewColumn};
 use app::server::scripts::{self, Subject};
 use app::server::AppState;
 use axum::body::{Body, HttpBody};
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::page::{page_of, Paging};
 use super::{ApiError, ApiJson, ApiResult, ApiUser, ErrorBody};
 
+page_of!(
+    /// A page of prospecting lists.
+    ListPage,
+    ListView
+);
+page_of!(
+    /// A page of call scripts.
+    ScriptPage,
+    ScriptView
+);
+
 #[derive(Debug, Serialize, Deserialize, ToSchema, Default)]
+#[schema(example = json!({"name": "Industry", "kind": "text"}))]
 #[serde(default)]
 pub struct ColumnBody {
     pub name: String,
@@ -34,6 +47,13 @@ pub struct ColumnBody {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Default)]
+#[schema(example = json!({
+    "name": "Paris SaaS Q4",
+    "columns": [
+        {"name": "Company", "kind": "company"}, {"name": "Contact", "kind": "person"},
+        {"name": "Email", "kind": "email"}, {"name": "Phone", "kind": "phone"}
+    ]
+}))]
 #[serde(default)]
 pub struct NewListBody {
     pub name: String,
@@ -98,19 +118,25 @@ pub async fn delete_column(
 pub struct ListsQuery {
     /// `true`: the archived lists.
     pub archived: bool,
+    /// Items per page: 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// Items to skip (default 0).
+    pub offset: Option<u64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/prospecting-lists", tag = "prospecting", params(ListsQuery),
-    responses((status = 200, body = Vec<ListView>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ListPage), (status = 401, body = ErrorBody)))]
 pub async fn lists(
     State(state): State<AppState>,
     user: ApiUser,
     Query(query): Query<ListsQuery>,
-) -> ApiResult<Json<Vec<ListView>>> {
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<ListPage>> {
     user.require(Action::WorkProspects)?;
-    Ok(Json(
-        prospecting::lists(&state.db, &user.0, query.archived).await?,
-    ))
+    let all = prospecting::lists(&state.db, &user.0, query.archived).await?;
+    let paging = Paging::new(query.limit, query.offset);
+    Ok(Json(ListPage::slice(all, paging, &uri)))
 }
 
 /// Creates a list with its columns (managers and admins).
@@ -233,6 +259,13 @@ pub async fn rows(
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Default)]
+#[schema(example = json!({
+    "cells": {
+        "11": "Initech", "12": "Bill Lumbergh", "13": "bill@initech.example",
+        "14": "+33 1 98 76 54 32"
+    },
+    "assigned_to": 3
+}))]
 #[serde(default)]
 pub struct ProspectBody {
     /// Column id → text; on PATCH, an empty text empties the cell.
@@ -319,6 +352,9 @@ pub async fn delete_prospect(
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Default)]
+#[schema(example = json!({
+    "title": "Initech pilot project", "step_id": 1, "amount": "12000.00", "owner_id": 2
+}))]
 #[serde(default)]
 pub struct ConvertBody {
     /// Default: the company, else the contact's name.
@@ -352,6 +388,7 @@ pub async fn convert(
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Default)]
+#[schema(example = json!({"reason": "Under contract with a competitor until 2028."}))]
 #[serde(default)]
 pub struct DisqualifyBody {
     pub reason: String,
@@ -386,6 +423,7 @@ pub async fn answers(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"question_id": 21, "value": ["A committee"]}))]
 pub struct AnswerBody {
     pub question_id: i32,
     /// Free text: one item; choices: the picked options.
@@ -417,17 +455,34 @@ pub async fn put_answers(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/scripts", tag = "prospecting",
-    responses((status = 200, body = Vec<ScriptView>), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/scripts", tag = "prospecting", params(Paging),
+    responses((status = 200, body = ScriptPage), (status = 401, body = ErrorBody)))]
 pub async fn list_scripts(
     State(state): State<AppState>,
     user: ApiUser,
-) -> ApiResult<Json<Vec<ScriptView>>> {
+    Query(paging): Query<Paging>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<ScriptPage>> {
     user.require(Action::WorkProspects)?;
-    Ok(Json(scripts::list(&state.db).await?))
+    let all = scripts::list(&state.db).await?;
+    Ok(Json(ScriptPage::slice(all, paging, &uri)))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Default)]
+#[schema(example = json!({
+    "name": "Discovery call",
+    "questions": [
+        {
+            "id": 21, "kind": "single", "prompt": "Who decides on the purchase?",
+            "options": ["The contact", "Their manager", "A committee"], "required": true
+        },
+        {
+            "id": null, "kind": "text", "prompt": "Which tool do they use today?",
+            "options": [], "required": false
+        }
+    ],
+    "pipeline_ids": [1]
+}))]
 #[serde(default)]
 pub struct ScriptBody {
     pub name: String,
@@ -634,6 +689,7 @@ pub async fn import_errors(
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = "accept")]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Cancel,

@@ -1,28 +1,39 @@
 use app::admin::api::SegmentView;
 use app::domain::Action;
 use app::server::{segments, AppState};
-use axum::extract::State;
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::page::{page_of, Paging};
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
 
+page_of!(
+    /// A page of segments, in name order.
+    SegmentPage,
+    SegmentView
+);
+
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Closing"}))]
 pub struct NewSegmentBody {
     pub name: String,
 }
 
 /// All segments with their member counts.
-#[utoipa::path(get, path = "/api/v1/segments", tag = "segments",
-    responses((status = 200, body = Vec<SegmentView>), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/segments", tag = "segments", params(Paging),
+    responses((status = 200, body = SegmentPage), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
-) -> ApiResult<Json<Vec<SegmentView>>> {
+    Query(paging): Query<Paging>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<SegmentPage>> {
     user.require(Action::ViewTeam)?;
-    Ok(Json(segments::list(&state.db).await?))
+    let all = segments::list(&state.db).await?;
+    Ok(Json(SegmentPage::slice(all, paging, &uri)))
 }
 
 /// Creates a segment (admins only).

@@ -1,15 +1,26 @@
 use app::admin::api::UserView;
 use app::domain::Action;
 use app::server::{users, AppState};
-use axum::extract::State;
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::page::{page_of, Paging};
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
 
+page_of!(
+    /// A page of users, in name order.
+    UserPage,
+    UserView
+);
+
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Alice Martin", "email": "alice@acme.example", "role": "member", "segment_id": 2,
+    "password": "correct-horse-battery"
+}))]
 pub struct NewUserBody {
     pub name: String,
     pub email: String,
@@ -29,11 +40,17 @@ pub async fn me(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<
 }
 
 /// Everyone in the workspace.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = Vec<UserView>), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Vec<UserView>>> {
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(Paging),
+    responses((status = 200, body = UserPage), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(paging): Query<Paging>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<UserPage>> {
     user.require(Action::ViewTeam)?;
-    Ok(Json(users::list(&state.db).await?))
+    let all = users::list(&state.db).await?;
+    Ok(Json(UserPage::slice(all, paging, &uri)))
 }
 
 /// Creates a user (admins only).

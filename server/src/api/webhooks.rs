@@ -4,14 +4,21 @@
 use app::domain::Action;
 use app::server::{webhooks, AppState};
 use app::webhooks::api::{CreatedWebhook, WebhookDeliveryView, WebhookView};
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::page::{page_of, Paging};
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody};
+
+page_of!(
+    /// A page of webhooks, oldest first.
+    WebhookPage,
+    WebhookView
+);
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"url": "https://hooks.example.com/cadence", "events": ["lead.created", "activity.created"]}))]
@@ -55,14 +62,17 @@ pub struct DeliveryPage {
 }
 
 /// All webhooks.
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
-    responses((status = 200, body = Vec<WebhookView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", params(Paging),
+    responses((status = 200, body = WebhookPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
-) -> ApiResult<Json<Vec<WebhookView>>> {
+    Query(paging): Query<Paging>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<WebhookPage>> {
     user.require(Action::ManageWorkspace)?;
-    Ok(Json(webhooks::list(&state.db).await?))
+    let all = webhooks::list(&state.db).await?;
+    Ok(Json(WebhookPage::slice(all, paging, &uri)))
 }
 
 /// Registers a webhook; it receives the events that happen from now on. The answer holds its
