@@ -11,6 +11,7 @@ mod m20261127_000005_create_goals;
 mod m20261127_000006_report_columns;
 mod m20261127_000007_create_digests;
 mod m20261127_000008_create_webhooks;
+mod m20261127_000009_create_goal_attainments;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_report_columns::Migration),
             Box::new(m20261127_000007_create_digests::Migration),
             Box::new(m20261127_000008_create_webhooks::Migration),
+            Box::new(m20261127_000009_create_goal_attainments::Migration),
         ]
     }
 }

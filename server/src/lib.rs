@@ -246,13 +246,13 @@ pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, 
             .await
     });
     tokio::spawn(housekeeping(db.clone()));
+    let relay = digest::SmtpConfig::from_args(&args.smtp);
     if !args.no_digest {
-        let relay = digest::SmtpConfig::from_args(&args.smtp);
         digest::announce(&db, relay.as_ref()).await;
-        tokio::spawn(digest::run(db.clone(), relay));
+        tokio::spawn(digest::run(db.clone(), relay.clone()));
     }
     if !args.no_webhooks {
-        tokio::spawn(webhooks::run(db.clone(), bus.clone()));
+        tokio::spawn(webhooks::run(db.clone(), bus.clone(), relay));
     }
     tokio::spawn(recover_imports(db, bus.clone()));
     Ok(Running {

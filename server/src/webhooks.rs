@@ -1,6 +1,8 @@
 //! Sending webhook deliveries: the queue of each webhook is filled from the events table and
 //! sent in order, signed, with a timeout; failures wait and are tried again; a webhook that
-//! fails for a day is turned off and admins see why on the webhooks page.
+//! fails for a day is turned off, and the admins are told by email and see why on the webhooks
+//! page. Goals that reach their target are noticed here too (`goal.met`), when a webhook wants
+//! them.
 //!
 //! Every step takes the time as an argument (`now`): the background job passes the clock,
 //! tests pass the instants they want.
@@ -9,11 +11,14 @@ use std::time::{Duration as StdDuration, Instant};
 
 use app::domain::webhook::{signed_text, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER};
 use app::error::AppError;
+use app::live::LiveEvent;
 use app::server::events::EventBus;
 use app::server::webhooks::{self as store, Try};
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::DatabaseConnection;
+
+use crate::digest::{Mailer, SmtpConfig};
 
 /// How long one sender holds a webhook's queue; another may take it after that (a sender that
 /// died, on this node or another).
@@ -52,27 +57,44 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 /// What one round did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Report {
     pub queued_events: usize,
     pub delivered: usize,
     pub failed_tries: usize,
     pub disabled: usize,
+    /// Admins told by email that a webhook was turned off.
+    pub admins_told: usize,
+    /// The `goal.met` events this round recorded.
+    pub goals_met: Vec<LiveEvent>,
 }
 
-/// One round: fills every active webhook's queue from the events, then sends each queue in
-/// order until its head must wait (a failure, or a retry not due yet).
+/// One round: records the goals met when a webhook wants them, fills every active webhook's
+/// queue from the events, then sends each queue in order until its head must wait (a failure,
+/// or a retry not due yet). `relay` is the command line's SMTP relay, if any (else the stored
+/// settings'), for telling the admins about a webhook turned off.
 pub async fn tick(
     db: &DatabaseConnection,
     client: &reqwest::Client,
+    relay: Option<&SmtpConfig>,
     now: DateTime<Utc>,
 ) -> Result<Report, AppError> {
     let mut report = Report::default();
-    for hook in store::active(db).await? {
+    let hooks = store::active(db).await?;
+    // A goal is met only through a change, so goals are looked at when a webhook that wants
+    // them has events it has not read yet.
+    let newest = app::server::events::last_id(db).await?;
+    if hooks
+        .iter()
+        .any(|h| h.cursor < newest && h.events.split_whitespace().any(|e| e == "goal.met"))
+    {
+        report.goals_met = app::server::goals::record_met(db, now).await?;
+    }
+    for hook in hooks {
         let Some(hook) = store::take(db, hook.id, now, LEASE).await? else {
             continue;
         };
-        let result = send_queue(db, client, hook.clone(), now, &mut report).await;
+        let result = send_queue(db, client, relay, hook.clone(), now, &mut report).await;
         store::release(db, hook.id).await?;
         result?;
     }
@@ -83,6 +105,7 @@ pub async fn tick(
 async fn send_queue(
     db: &DatabaseConnection,
     client: &reqwest::Client,
+    relay: Option<&SmtpConfig>,
     mut hook: app::server::entity::webhook::Model,
     now: DateTime<Utc>,
     report: &mut Report,
@@ -119,10 +142,56 @@ async fn send_queue(
                 error = %outcome.error,
                 "a webhook failed for a day and was turned off"
             );
+            report.admins_told += tell_admins(db, relay, hook.id, now).await;
         }
         break;
     }
     Ok(())
+}
+
+/// Emails every active admin that a webhook was turned off (when a relay is set up; without
+/// one the webhooks page says it). The number of admins the relay took it for; a failure is
+/// logged, not retried: the page keeps showing the webhook as turned off, with the reason.
+async fn tell_admins(
+    db: &DatabaseConnection,
+    relay: Option<&SmtpConfig>,
+    hook_id: i32,
+    now: DateTime<Utc>,
+) -> usize {
+    let result = async {
+        let settings = app::server::digest::settings(db).await?;
+        let mailer = Mailer::current(&settings, relay);
+        if mailer.is_outbox() {
+            return Ok(0);
+        }
+        let (admins, mail) = store::disabled_notice(db, hook_id).await?;
+        let mut told = 0;
+        for (name, email) in admins {
+            let Ok(address) = email.parse::<lettre::Address>() else {
+                continue;
+            };
+            let to = lettre::message::Mailbox::new(Some(name), address);
+            let message_id = format!("<webhook-{hook_id}-off-{}@cadence>", now.timestamp());
+            match mailer.send(to, &mail, message_id).await {
+                Ok(()) => told += 1,
+                Err(error) => tracing::warn!(
+                    webhook = hook_id,
+                    error = %error.message,
+                    "could not tell an admin that a webhook was turned off"
+                ),
+            }
+        }
+        Ok::<usize, AppError>(told)
+    }
+    .await;
+    result.unwrap_or_else(|error| {
+        tracing::warn!(
+            webhook = hook_id,
+            ?error,
+            "could not tell the admins that a webhook was turned off"
+        );
+        0
+    })
 }
 
 /// One POST of a delivery, signed with the webhook's secret.
@@ -175,7 +244,7 @@ async fn deliver(
 }
 
 /// The background job: a round every few seconds, and soon after each change.
-pub async fn run(db: DatabaseConnection, bus: EventBus) {
+pub async fn run(db: DatabaseConnection, bus: EventBus, relay: Option<SmtpConfig>) {
     let client = client();
     let mut changes = bus.subscribe();
     let mut closing = bus.closing();
@@ -187,8 +256,9 @@ pub async fn run(db: DatabaseConnection, bus: EventBus) {
         }
         match store::active(&db).await {
             Ok(hooks) if hooks.is_empty() => {}
-            Ok(_) => match tick(&db, &client, Utc::now()).await {
-                Ok(report) => {
+            Ok(_) => match tick(&db, &client, relay.as_ref(), Utc::now()).await {
+                Ok(mut report) => {
+                    bus.publish(std::mem::take(&mut report.goals_met));
                     last_problem.clear();
                     if report != Report::default() {
                         tracing::debug!(?report, "webhooks");

@@ -12,9 +12,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use axum::routing::post;
 use chrono::{Duration, Utc};
-use common::{pipeline, Api, TestApp};
+use common::smtp::SmtpSink;
+use common::{pipeline, type_id, Api, TestApp};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use server::config::ServeArgs;
 
@@ -214,7 +216,7 @@ async fn each_event_reaches_the_receiver_once_in_order_and_signed() {
             Some(json!({"version": 3, "status": "won"})),
         )
         .await;
-    let types = admin.ok("GET", "/activity-types", None).await;
+    let types = admin.ok("GET", "/activity-types", None).await["items"].clone();
     let type_id = types[0]["id"].as_i64().unwrap();
     let activity = admin
         .ok(
@@ -299,7 +301,9 @@ async fn a_receiver_that_is_down_gets_everything_when_it_is_back(app: &TestApp) 
     }
     let client = server::webhooks::client();
     let t0 = Utc::now();
-    let report = server::webhooks::tick(&app.db, &client, t0).await.unwrap();
+    let report = server::webhooks::tick(&app.db, &client, None, t0)
+        .await
+        .unwrap();
     assert_eq!((report.delivered, report.failed_tries), (0, 1));
     assert_eq!(
         receiver.tries().len(),
@@ -307,7 +311,7 @@ async fn a_receiver_that_is_down_gets_everything_when_it_is_back(app: &TestApp) 
         "the first fails; the others wait behind it"
     );
     // Not due yet: nothing is tried.
-    server::webhooks::tick(&app.db, &client, t0 + Duration::seconds(5))
+    server::webhooks::tick(&app.db, &client, None, t0 + Duration::seconds(5))
         .await
         .unwrap();
     assert_eq!(receiver.tries().len(), 1);
@@ -315,7 +319,7 @@ async fn a_receiver_that_is_down_gets_everything_when_it_is_back(app: &TestApp) 
     assert!(shown["failing_since"].is_string());
 
     receiver.answer(200);
-    let report = server::webhooks::tick(&app.db, &client, t0 + Duration::seconds(11))
+    let report = server::webhooks::tick(&app.db, &client, None, t0 + Duration::seconds(11))
         .await
         .unwrap();
     assert_eq!(report.delivered, 3);
@@ -349,7 +353,7 @@ async fn a_receiver_that_is_down_gets_everything_when_it_is_back(app: &TestApp) 
             None,
         )
         .await;
-    server::webhooks::tick(&app.db, &client, t0 + Duration::seconds(12))
+    server::webhooks::tick(&app.db, &client, None, t0 + Duration::seconds(12))
         .await
         .unwrap();
     let taken = receiver.taken();
@@ -357,21 +361,55 @@ async fn a_receiver_that_is_down_gets_everything_when_it_is_back(app: &TestApp) 
     assert_eq!(taken[3].delivery, first_id.to_string());
     assert_eq!(taken[3].body, taken[0].body, "the same body");
 
-    // A receiver that fails for a day: the delivery is given up and the webhook turned off.
+    // A receiver that fails for a day: the delivery is given up, the webhook turned off, and
+    // every active admin told by email.
+    let sink = SmtpSink::start(&[]);
+    let relay = sink.config("", "");
     receiver.answer(500);
     lead(&admin, steps[0], "Delta").await;
     let start = t0 + Duration::seconds(20);
-    server::webhooks::tick(&app.db, &client, start)
+    server::webhooks::tick(&app.db, &client, None, start)
         .await
         .unwrap();
-    let report = server::webhooks::tick(&app.db, &client, start + Duration::hours(2))
+    let report = server::webhooks::tick(&app.db, &client, None, start + Duration::hours(2))
         .await
         .unwrap();
     assert_eq!((report.failed_tries, report.disabled), (1, 0));
-    let report = server::webhooks::tick(&app.db, &client, start + Duration::days(1))
+    let report = server::webhooks::tick(&app.db, &client, Some(&relay), start + Duration::days(1))
         .await
         .unwrap();
     assert_eq!((report.failed_tries, report.disabled), (1, 1));
+    let admins: Vec<String> = app::server::entity::user::Entity::find()
+        .filter(app::server::entity::user::Column::Role.eq("admin"))
+        .filter(app::server::entity::user::Column::Active.eq(true))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert!(!admins.is_empty());
+    assert_eq!(report.admins_told, admins.len());
+    let mails = sink.messages();
+    assert_eq!(mails.len(), admins.len(), "one email per admin");
+    for mail in &mails {
+        assert!(
+            admins.iter().any(|a| mail.to.contains(a.as_str())),
+            "to an admin: {}",
+            mail.to
+        );
+        assert!(
+            mail.subject.contains("webhook was turned off"),
+            "{}",
+            mail.subject
+        );
+        let text = &mail.parts["text/plain"];
+        assert!(
+            text.contains(&receiver.url) && text.contains("500"),
+            "{text}"
+        );
+        assert!(mail.parts["text/html"].contains("/admin/webhooks"));
+    }
     let shown = admin.ok("GET", &format!("/webhooks/{id}"), None).await;
     assert_eq!(shown["active"], false);
     let reason = shown["disabled_reason"].as_str().unwrap();
@@ -383,7 +421,7 @@ async fn a_receiver_that_is_down_gets_everything_when_it_is_back(app: &TestApp) 
     assert_eq!(log["items"][0]["attempts"], 3);
     // Turned off: nothing more is tried.
     let tries = receiver.tries().len();
-    server::webhooks::tick(&app.db, &client, start + Duration::days(2))
+    server::webhooks::tick(&app.db, &client, None, start + Duration::days(2))
         .await
         .unwrap();
     assert_eq!(receiver.tries().len(), tries);
@@ -404,7 +442,7 @@ async fn deliveries_queued_before_a_restart_are_sent_after_it() {
     let first = lead(&admin, steps[0], "Queued one").await;
     // Tried once (refused) a minute ago, so the retry is due at once after the restart.
     let client = server::webhooks::client();
-    server::webhooks::tick(&app.db, &client, Utc::now() - Duration::minutes(1))
+    server::webhooks::tick(&app.db, &client, None, Utc::now() - Duration::minutes(1))
         .await
         .unwrap();
     let second = lead(&admin, steps[0], "Queued two").await;
@@ -464,7 +502,7 @@ async fn webhooks_are_checked_and_for_admins_only(app: &TestApp) {
         .await;
     assert_eq!(changed["active"], false);
     assert_eq!(changed["events"], json!(["lead.moved", "activity.created"]));
-    let listed = admin.ok("GET", "/webhooks", None).await;
+    let listed = admin.ok("GET", "/webhooks", None).await["items"].clone();
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let (status, _) = admin.send("DELETE", &format!("/webhooks/{id}"), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -472,3 +510,76 @@ async fn webhooks_are_checked_and_for_admins_only(app: &TestApp) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 on_both_backends!(checked, webhooks_are_checked_and_for_admins_only);
+
+/// A goal that reaches its target sends `goal.met` once in its period, right after the change
+/// that met it; a second sender noticing it too records nothing more.
+async fn a_goal_met_is_sent_once_per_period(app: &TestApp) {
+    let admin = Api::new(app, "admin").await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = hook(&admin, &receiver.url, &["activity.created", "goal.met"]).await;
+    let (call, _) = type_id(&admin, "Call", None).await;
+    let goal = admin
+        .ok(
+            "POST",
+            "/goals",
+            Some(
+                json!({"kind": "activities", "activity_type_id": call, "assignee": "team",
+                "period": "year", "starts_on": "2020-01-01", "target": "2"}),
+            ),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let (_, steps) = pipeline(&admin, "Goals", &["New"]).await;
+    let on = lead(&admin, steps[0], "Umbrella").await;
+    let client = server::webhooks::client();
+    let log_call = || async {
+        admin
+            .ok(
+                "POST",
+                "/activities",
+                Some(json!({"type_id": call, "lead_id": on})),
+            )
+            .await;
+        server::webhooks::tick(&app.db, &client, None, Utc::now())
+            .await
+            .unwrap()
+    };
+    let first = log_call().await;
+    assert!(first.goals_met.is_empty(), "one call of two: not met");
+    let second = log_call().await;
+    assert_eq!(second.goals_met.len(), 1, "the second call meets it");
+    let third = log_call().await;
+    assert!(third.goals_met.is_empty(), "met once per period");
+    assert!(
+        app::server::goals::record_met(&app.db, Utc::now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "another sender noticing it records nothing more"
+    );
+    let got = receiver.taken();
+    let kinds: Vec<&str> = got.iter().map(|g| g.event.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "activity.created",
+            "activity.created",
+            "goal.met",
+            "activity.created"
+        ]
+    );
+    let met = body(&got[2]);
+    assert!(signed_by(&secret, &got[2]));
+    assert_eq!(met["data"]["goal"]["id"], goal);
+    assert_eq!(met["data"]["value"], 2);
+    assert_eq!(met["data"]["target"], 2);
+    let year = app::server::goals::calendar(&app.db)
+        .await
+        .unwrap()
+        .today(Utc::now())
+        .format("%Y-01-01")
+        .to_string();
+    assert_eq!(met["data"]["period"]["start"], year.as_str());
+}
+on_both_backends!(goal_met, a_goal_met_is_sent_once_per_period);

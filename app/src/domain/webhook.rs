@@ -4,7 +4,7 @@
 use chrono::Duration;
 
 /// The events a webhook can ask for, in the order the admin page lists them.
-pub const EVENTS: [(&str, &str); 9] = [
+pub const EVENTS: [(&str, &str); 10] = [
     ("lead.created", "Lead created"),
     ("lead.updated", "Lead updated"),
     ("lead.moved", "Lead moved to another step"),
@@ -17,6 +17,7 @@ pub const EVENTS: [(&str, &str); 9] = [
     ("activity.updated", "Activity changed"),
     ("activity.deleted", "Activity deleted"),
     ("prospect.converted", "Prospect converted into a lead"),
+    ("goal.met", "Goal met (first time in a period)"),
 ];
 
 /// The name of a webhook's signature header, its delivery id header and its event header.

@@ -143,7 +143,7 @@ fn text(digest: &Digest) -> String {
 }
 
 /// Text for HTML: `<`, `>`, `&` and quotes escaped.
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

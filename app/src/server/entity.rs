@@ -553,6 +553,28 @@ pub mod goal {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod goal_attainment {
+    use sea_orm::entity::prelude::*;
+
+    /// The first time a goal reached its target in a period (at most one per goal and period).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "goal_attainments")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub goal_id: i32,
+        pub period_start: Date,
+        pub value: i64,
+        pub target: i64,
+        pub met_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod plan {
     use sea_orm::entity::prelude::*;
 

@@ -11,7 +11,9 @@ use sea_orm::{
     QueryOrder, Set, Statement, Value,
 };
 
-use super::entity::{activity_type, goal, lead, outcome, pipeline, plan, segment, user};
+use super::entity::{
+    activity_type, goal, goal_attainment, lead, outcome, pipeline, plan, segment, user,
+};
 use super::leads::tz_of;
 use super::Actor;
 use crate::domain::forecast::{self, Member, PlanInputs};
@@ -964,6 +966,62 @@ pub async fn progress_at(
         out.push(progress);
     }
     Ok(out)
+}
+
+/// Records `goal.met` for each goal whose total reached its target for the first time in its
+/// current period: once per goal and period, whichever process or node gets there first (the
+/// unique key of `goal_attainments` decides). The events recorded, for the bus.
+pub async fn record_met(
+    db: &sea_orm::DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::live::LiveEvent>, AppError> {
+    use sea_orm::sea_query::OnConflict;
+    use sea_orm::TransactionTrait;
+    let mut recorded = Vec::new();
+    for progress in progress_at(db, None, None, now).await? {
+        let Some(total) = progress.rows.last().map(|r| r.pace) else {
+            continue;
+        };
+        if total.target <= 0 || total.current < total.target {
+            continue;
+        }
+        let txn = db.begin().await?;
+        let inserted = goal_attainment::Entity::insert(goal_attainment::ActiveModel {
+            goal_id: Set(progress.goal.id),
+            period_start: Set(progress.period.start),
+            value: Set(total.current),
+            target: Set(total.target),
+            met_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::columns([
+                goal_attainment::Column::GoalId,
+                goal_attainment::Column::PeriodStart,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        if inserted == 0 {
+            continue;
+        }
+        let event = super::events::record(
+            &txn,
+            "goal.met",
+            serde_json::json!({
+                "goal_id": progress.goal.id,
+                "period": progress.period,
+                "value": total.current,
+                "target": total.target,
+            }),
+        )
+        .await?;
+        txn.commit().await?;
+        recorded.push(event);
+    }
+    Ok(recorded)
 }
 
 /// The daily and weekly goals that apply on `date`, each counted from its period's start to

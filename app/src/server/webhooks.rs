@@ -282,6 +282,7 @@ fn bare(data: &Value) -> Value {
         let id = map
             .get("activity_id")
             .or_else(|| map.get("lead_id"))
+            .or_else(|| map.get("goal_id"))
             .cloned()
             .unwrap_or(Value::Null);
         map.insert("id".into(), id);
@@ -310,6 +311,19 @@ async fn body_of(
                 .await
                 .map(|a| serde_json::to_value(a).unwrap_or_default()),
         )?,
+        "goal.met" => {
+            let goal = found(
+                super::goals::get(db, id_of("goal_id"))
+                    .await
+                    .map(|g| serde_json::to_value(g).unwrap_or_default()),
+            )?;
+            json!({
+                "goal": goal,
+                "period": event.data["period"],
+                "value": event.data["value"],
+                "target": event.data["target"],
+            })
+        }
         "prospect.converted" => {
             let lead = super::leads::get(db, actor, id_of("lead_id")).await?;
             json!({
@@ -538,4 +552,56 @@ pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64,
         .exec(db)
         .await?
         .rows_affected)
+}
+
+// ---- Telling the admins ----
+
+/// The email telling the admins that a webhook was turned off, and to whom it goes (every
+/// active admin: name and address).
+pub async fn disabled_notice(
+    db: &impl ConnectionTrait,
+    hook_id: i32,
+) -> Result<(Vec<(String, String)>, super::digest_mail::Rendered), AppError> {
+    use super::digest_mail::esc;
+    let hook = find(db, hook_id).await?;
+    let workspace = super::workspace::get(db).await?;
+    let base = super::digest::settings(db).await?.public_url;
+    let page = format!("{}/admin/webhooks", base.trim_end_matches('/'));
+    let admins = super::entity::user::Entity::find()
+        .filter(super::entity::user::Column::Role.eq(crate::domain::Role::Admin.as_str()))
+        .filter(super::entity::user::Column::Active.eq(true))
+        .order_by_asc(super::entity::user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.name, u.email))
+        .collect();
+    let subject = format!("{} · a webhook was turned off", workspace.name);
+    let text = format!(
+        "The webhook to {url} failed for a day and was turned off; nothing is sent to it now.\n\n\
+         {reason}\n\n\
+         Its deliveries, with each answer, are on {page}. Once the receiver works again, turn \
+         the webhook back on there: the events it missed meanwhile are sent, in order.\n",
+        url = hook.url,
+        reason = hook.disabled_reason,
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#111827\">\
+         <p>The webhook to <strong>{url}</strong> failed for a day and was turned off; nothing \
+         is sent to it now.</p><p style=\"color:#b91c1c\">{reason}</p>\
+         <p>Its deliveries, with each answer, are on <a href=\"{page_attr}\">the webhooks \
+         page</a>. Once the receiver works again, turn the webhook back on there: the events it \
+         missed meanwhile are sent, in order.</p></body></html>",
+        url = esc(&hook.url),
+        reason = esc(&hook.disabled_reason),
+        page_attr = esc(&page),
+    );
+    Ok((
+        admins,
+        super::digest_mail::Rendered {
+            subject,
+            text,
+            html,
+        },
+    ))
 }

@@ -1,6 +1,8 @@
 //! Test harness: the real app on port 0 with its own fresh database, SQLite or PostgreSQL.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use app::server::entity::{activity, lead, lead_history, user};
@@ -345,7 +347,7 @@ pub async fn pipeline(admin: &Api<'_>, name: &str, steps: &[&str]) -> (i64, Vec<
 }
 
 pub async fn type_id(api: &Api<'_>, name: &str, outcome: Option<&str>) -> (i64, Option<i64>) {
-    let types = api.ok("GET", "/activity-types", None).await;
+    let types = api.ok("GET", "/activity-types", None).await["items"].clone();
     let t = types
         .as_array()
         .unwrap()
