@@ -34,6 +34,15 @@ pub const OUTPUT_NAME: &str = "cadence";
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let user = components::layout::page_user_json(&components::layout::page_user());
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&page_policy(&nonce)) {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -53,6 +62,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The page title as it goes into the document. leptos_meta writes the title into the server's
+/// HTML as it is, so a lead called `</title><script>…` would be markup there: on the server
+/// `&`, `<` and `>` are escaped (the browser shows them as typed); in the browser the title is
+/// set as text and stays as it is.
+fn title_text(text: String) -> String {
+    if cfg!(feature = "ssr") {
+        domain::text::html_escaped(&text)
+    } else {
+        text
+    }
+}
+
+/// A page's Content-Security-Policy: scripts from this site, or inline with this response's
+/// nonce (Leptos puts it on its hydration scripts), and WebAssembly; styles from this site or
+/// inline (style attributes of charts); nothing else loaded from elsewhere; never in a frame.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -66,7 +98,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="cadence" href="/pkg/cadence.css" />
         <Title formatter=|text: String| {
-            if text.is_empty() { "Cadence".to_string() } else { format!("{text} · Cadence") }
+            title_text(if text.is_empty() { "Cadence".to_string() } else { format!("{text} · Cadence") })
         } />
         <Router>
             <TopBar />

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use super::api::{ActivityTypeView, ActivityView, DeleteActivity, LogActivity, UpdateActivity};
 use super::view::{ActivityIcon, ActivityLine};
 use crate::components::form::{field_error, form_error, FormMessage};
+use crate::domain::text::html_escaped;
 use crate::leads::api::HistoryView;
 
 /// The form that logs an activity on a lead or a prospect; `preselect` picks a type at first
@@ -318,7 +319,7 @@ fn TimelineActivity(
                         <label for=when_id.clone()>"When"</label>
                         <input id=when_id type="datetime-local" name="activity[occurred]" value=when />
                         <label for=note_id.clone()>"Note"</label>
-                        <textarea id=note_id name="activity[note]" rows="2">{note}</textarea>
+                        <textarea id=note_id name="activity[note]" rows="2" inner_html=html_escaped(&note)></textarea>
                         <div class="form-actions">
                             <button type="submit" class="button secondary small">"Save"</button>
                         </div>

@@ -19,6 +19,7 @@ use crate::components::form::{field_error, form_error, Field, FormMessage};
 use crate::components::layout::use_current_user;
 use crate::components::layout::RequireUser;
 use crate::domain::lead::LeadStatus;
+use crate::domain::text::html_escaped;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::live::use_live_events;
@@ -232,7 +233,7 @@ where
         <Field id="lead-tags" label="Tags, separated by commas" name="lead[tags]" value=l.tags.join(", ") error=field_error(action, "tags") />
         <div class="field wide-field" class:invalid=move || field_error(action, "notes").get().is_some()>
             <label for="lead-notes">"Notes"</label>
-            <textarea id="lead-notes" name="lead[notes]" rows="4">{l.notes.clone()}</textarea>
+            <textarea id="lead-notes" name="lead[notes]" rows="4" inner_html=html_escaped(&l.notes)></textarea>
             {move || field_error(action, "notes").get().map(|m| view! { <p class="field-error">{m}</p> })}
         </div>
     }

@@ -15,6 +15,7 @@ use crate::activities::lead_section::{LogActivityForm, Timeline};
 use crate::components::form::{field_error, form_error, FormMessage};
 use crate::components::layout::RequireUser;
 use crate::domain::prospecting::QuestionKind;
+use crate::domain::text::html_escaped;
 
 #[component]
 pub fn ProspectPage() -> impl IntoView {
@@ -240,8 +241,8 @@ fn Question(
     let input = match question.kind {
         QuestionKind::Text => {
             view! {
-                <textarea id=field_id.clone() rows="2" on:input=move |ev| changed(vec![event_target_value(&ev)])>
-                    {value.get_untracked().first().cloned().unwrap_or_default()}
+                <textarea id=field_id.clone() rows="2" on:input=move |ev| changed(vec![event_target_value(&ev)])
+                    inner_html=html_escaped(&value.get_untracked().first().cloned().unwrap_or_default())>
                 </textarea>
             }
             .into_any()

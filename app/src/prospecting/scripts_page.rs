@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use super::api::{delete_script, list_scripts, save_script, QuestionForm, ScriptView};
 use crate::components::layout::RequireUser;
 use crate::domain::prospecting::QuestionKind;
+use crate::domain::text::html_escaped;
 use crate::pipelines::api::list_pipelines;
 
 /// The scripts and the pipelines they can be attached to.
@@ -230,8 +231,8 @@ fn DraftRow(draft: Draft, drafts: RwSignal<Vec<Draft>>, prefix: String) -> impl 
                 <div class="field">
                     <label for=format!("{id}-options")>"Options, one per line"</label>
                     <textarea id=format!("{id}-options") rows="3"
-                        on:input=move |ev| { let v = event_target_value(&ev); edit(&|d| d.options = v.clone()); }>
-                        {drafts.with_untracked(|all| all.iter().find(|d| d.key == key).map(|d| d.options.clone()).unwrap_or_default())}
+                        on:input=move |ev| { let v = event_target_value(&ev); edit(&|d| d.options = v.clone()); }
+                        inner_html=html_escaped(&drafts.with_untracked(|all| all.iter().find(|d| d.key == key).map(|d| d.options.clone()).unwrap_or_default()))>
                     </textarea>
                 </div>
             </Show>

@@ -142,21 +142,7 @@ fn text(digest: &Digest) -> String {
     out
 }
 
-/// Text for HTML: `<`, `>`, `&` and quotes escaped.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use crate::domain::text::html_escaped as esc;
 
 const CELL: &str =
     "padding:6px 8px;border-bottom:1px solid #e5e7eb;text-align:right;white-space:nowrap";

@@ -1,0 +1,183 @@
+//! Security checks over HTTP: the headers of pages and other answers (a Content-Security-Policy
+//! whose only inline scripts are the page's own, by nonce), markup typed by users shown as
+//! text, and a change sent to a server function from another site refused.
+
+#[macro_use]
+mod common;
+
+use common::{Api, TestApp, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn pages_and_answers_carry_the_security_headers(app: &TestApp) {
+    let client = common::http();
+    let page = client
+        .get(format!("{}/login", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = header(&page, "content-security-policy");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "referrer-policy"), "same-origin");
+    assert_eq!(header(&page, "x-frame-options"), "DENY");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let scripts = policy
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src"))
+        .unwrap_or_else(|| panic!("a script-src: {policy}"));
+    assert!(!scripts.contains("unsafe-inline"), "{scripts}");
+    let nonce = scripts
+        .split_whitespace()
+        .find_map(|s| s.strip_prefix("'nonce-"))
+        .and_then(|s| s.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("a nonce: {scripts}"))
+        .to_string();
+    assert!(nonce.len() >= 16, "{nonce}");
+    let html = page.text().await.unwrap();
+    // Every script the browser would run carries the nonce; the user data block is not run.
+    let mut run = 0;
+    for tag in html.split("<script").skip(1) {
+        let open = tag.split('>').next().unwrap_or_default();
+        if open.contains("application/json") {
+            continue;
+        }
+        run += 1;
+        assert!(
+            open.contains(&format!("nonce=\"{nonce}\"")),
+            "<script{open}>"
+        );
+    }
+    assert!(run > 0, "the page has its hydration script");
+    let again = client
+        .get(format!("{}/login", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        header(&again, "content-security-policy"),
+        policy,
+        "a new nonce for each page"
+    );
+
+    let api = client.get(app.api("/openapi.json")).send().await.unwrap();
+    assert_eq!(header(&api, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        header(&api, "content-security-policy"),
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+}
+on_both_backends!(headers, pages_and_answers_carry_the_security_headers);
+
+async fn markup_typed_by_users_is_shown_as_text(app: &TestApp) {
+    let admin = Api::new(app, "admin").await;
+    let markup = "</title><script>alert('x')</script><img src=x onerror=alert(1)>";
+    let (_, steps) = common::pipeline(&admin, "Markup", &["New"]).await;
+    let lead = admin
+        .ok(
+            "POST",
+            "/leads",
+            Some(json!({"title": markup, "company": markup, "step_id": steps[0]})),
+        )
+        .await;
+    let id = lead["id"].as_i64().unwrap();
+    admin
+        .ok(
+            "POST",
+            "/activities",
+            Some(
+                json!({"type_id": common::type_id(&admin, "Call", None).await.0,
+                "lead_id": id, "note": markup}),
+            ),
+        )
+        .await;
+    let (client, _) = app.logged_in("admin").await;
+    for path in [
+        format!("/leads/{id}"),
+        "/board".to_string(),
+        "/feed".to_string(),
+    ] {
+        let html = client
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for raw in ["<script>alert", "<img src=x", "</title><script>alert"] {
+            if let Some(at) = html.find(raw) {
+                let start = html[..at]
+                    .char_indices()
+                    .rev()
+                    .nth(100)
+                    .map_or(0, |(i, _)| i);
+                panic!(
+                    "{path}: markup went out as markup: …{}…",
+                    &html[start..(at + 400).min(html.len())]
+                );
+            }
+        }
+    }
+    let lead_page = client
+        .get(format!("{}/leads/{id}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        lead_page.contains("&lt;script&gt;alert("),
+        "the lead page shows the title as text"
+    );
+}
+on_both_backends!(markup, markup_typed_by_users_is_shown_as_text);
+
+async fn a_server_function_call_from_another_site_is_refused(app: &TestApp) {
+    app.user("csrf@example.test", "admin").await;
+    let form = [("email", "csrf@example.test"), ("password", PASSWORD)];
+    let login = |origin: Option<String>| {
+        let mut request = app
+            .client()
+            .post(format!("{}/api/login", app.url))
+            .form(&form);
+        if let Some(origin) = origin {
+            request = request.header(reqwest::header::ORIGIN, origin);
+        }
+        request.send()
+    };
+    let forged = login(Some("https://evil.example".into())).await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    if let Some(cookie) = common::session_cookie(&forged) {
+        let who = common::http()
+            .post(format!("{}/api/current_user", app.url))
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(who, "null", "the forged login logged nobody in");
+    }
+    let ours = login(Some(app.url.clone())).await.unwrap();
+    assert_eq!(ours.status(), StatusCode::OK, "the app's own origin");
+    let no_origin = login(None).await.unwrap();
+    assert_eq!(
+        no_origin.status(),
+        StatusCode::OK,
+        "programs send no Origin"
+    );
+}
+on_both_backends!(csrf, a_server_function_call_from_another_site_is_refused);
