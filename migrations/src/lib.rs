@@ -12,6 +12,7 @@ mod m20261127_000006_report_columns;
 mod m20261127_000007_create_digests;
 mod m20261127_000008_create_webhooks;
 mod m20261127_000009_create_goal_attainments;
+mod m20261127_000010_create_rate_windows;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_create_digests::Migration),
             Box::new(m20261127_000008_create_webhooks::Migration),
             Box::new(m20261127_000009_create_goal_attainments::Migration),
+            Box::new(m20261127_000010_create_rate_windows::Migration),
         ]
     }
 }

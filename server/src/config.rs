@@ -50,6 +50,22 @@ pub enum Command {
         #[command(subcommand)]
         command: DigestCommand,
     },
+    /// Copy the SQLite database, while the server runs, into a new file (checked when done).
+    /// For PostgreSQL use pg_dump (see the README).
+    Backup {
+        /// The backup file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a backup (stop the server first).
+    Restore {
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Fill an empty database with a demo workspace: the small one of `serve --demo`, or a
     /// large reference-size one (200 users, 1,000,000 leads, 10,000,000 activities).
     SeedDemo {

@@ -2,10 +2,12 @@
 //! command line's actions, and a handle to run the app on any port for tests.
 
 pub mod api;
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod digest;
 pub mod live;
+mod notify;
 pub mod seed;
 pub mod telemetry;
 pub mod webhooks;
@@ -25,7 +27,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use tokio::sync::oneshot;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::{time, SameSite};
@@ -35,6 +37,9 @@ use tracing::Level;
 use crate::config::{Cli, Command, DigestCommand, SeedScale, ServeArgs, TokenCommand};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The PostgreSQL session lock one node holds while it migrates.
+const MIGRATION_LOCK: i64 = 0x0063_6164_6d69_6772;
 
 /// Opens the database (creating a SQLite file and its folder if needed) and migrates it.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
@@ -75,7 +80,22 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
     // a table keeps the old shape of `RETURNING *` rows in its statement cache (seen as
     // "Missing value for column" right after an upgrade).
     let migrating = Database::connect(options.clone()).await?;
-    Migrator::up(&migrating, None).await?;
+    if migrating.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Nodes starting together: one migrates, the others wait for it and find nothing to do.
+        let mut single = ConnectOptions::new(url.clone());
+        single.max_connections(1).sqlx_logging(false);
+        let lock = Database::connect(single).await?;
+        lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .await?;
+        let migrated = Migrator::up(&migrating, None).await;
+        let _ = lock
+            .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .await;
+        lock.close().await?;
+        migrated?;
+    } else {
+        Migrator::up(&migrating, None).await?;
+    }
     migrating.close().await?;
     Ok(Database::connect(options).await?)
 }
@@ -101,6 +121,8 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
         ),
         webhooks_allow_http: args.webhooks_allow_http,
     };
+    let limiter =
+        api::rate::RateLimiter::for_database(args.api_rate_limit, args.api_rate_window, &db);
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
         .with_name("cadence_session")
         .with_http_only(true)
@@ -119,7 +141,7 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
             api::router()
                 .layer(axum::extract::DefaultBodyLimit::max(API_BODY_LIMIT))
                 .layer(axum::middleware::from_fn_with_state(
-                    api::rate::RateLimiter::new(args.api_rate_limit, args.api_rate_window),
+                    limiter,
                     api::rate::limit,
                 ))
                 .layer(axum::middleware::map_response(api::json_errors)),
@@ -135,6 +157,8 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
             resolve_page_user,
         ))
         .layer(sessions)
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(same_site_writes))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {
@@ -153,6 +177,63 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
                 ),
         )
         .with_state(state)
+}
+
+/// Refuses a change sent to a server function from another site (cross-site request forgery):
+/// a browser says where a form or a script was with `Origin`, which must be this server's
+/// address. Requests without `Origin` (other programs) pass; the session cookie is `SameSite=Lax`
+/// too. The REST API is left alone: it authenticates with tokens, never cookies.
+async fn same_site_writes(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, Method, StatusCode};
+    use axum::response::IntoResponse;
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let path = request.uri().path();
+    if writes && path.starts_with("/api/") && !path.starts_with("/api/v1/") {
+        let header_text = |name| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+        };
+        if let Some(origin) = header_text(header::ORIGIN) {
+            let from = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            if Some(from) != header_text(header::HOST) {
+                tracing::warn!(%origin, path, "a cross-site request was refused");
+                return (
+                    StatusCode::FORBIDDEN,
+                    "Refused: this request came from another site.",
+                )
+                    .into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Headers on every answer: no content-type sniffing, no address sent to other sites, never
+/// in a frame. Pages carry their own Content-Security-Policy (with the nonce of their inline
+/// scripts, see `app::page_policy`); any other answer may load nothing.
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::header::{
+        CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    };
+    use axum::http::HeaderValue;
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers
+        .entry(CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
+    response
 }
 
 /// Resolves the logged-in user of a page request before the page renders: the page and its
@@ -234,6 +315,11 @@ pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, 
     let addr = listener.local_addr()?;
     let bus = match db.get_database_backend() {
         sea_orm::DbBackend::Sqlite => EventBus::with_writer_turns(),
+        sea_orm::DbBackend::Postgres => {
+            let bus = EventBus::through_database();
+            notify::start(&db, &bus).await?;
+            bus
+        }
         _ => EventBus::new(),
     };
     let app = router(db.clone(), bus.clone(), args, addr);
@@ -263,7 +349,7 @@ pub async fn spawn(db: DatabaseConnection, args: &ServeArgs) -> Result<Running, 
     })
 }
 
-/// Hourly clean-up of expired sessions.
+/// Hourly clean-up of expired sessions and of rate windows long over.
 async fn housekeeping(db: DatabaseConnection) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -272,6 +358,9 @@ async fn housekeeping(db: DatabaseConnection) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "session clean-up failed"),
+        }
+        if let Err(error) = api::rate::sweep(&db, chrono::Utc::now()).await {
+            tracing::warn!(%error, "rate window clean-up failed");
         }
     }
 }
@@ -313,8 +402,19 @@ async fn shutdown_signal() {
 /// Carries out one command line.
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let started = std::time::Instant::now();
+    // A restore puts a file in place of the database: nothing may have it open.
+    if let Command::Restore { from, force } = &cli.command {
+        let summary = backup::restore(&cli.database_url, from, *force).await?;
+        println!("Restored {summary}.");
+        return Ok(());
+    }
     let db = connect(&cli.database_url).await?;
     match cli.command {
+        Command::Restore { .. } => {}
+        Command::Backup { to } => {
+            let summary = backup::backup(&db, &to).await?;
+            println!("Backed up to {summary}.");
+        }
         Command::Migrate => {
             println!("Migrations are up to date.");
         }

@@ -1,12 +1,17 @@
 //! The event bus: a change is committed together with its row in `events` (so that nothing is
-//! lost and clients can catch up by id), then published to the subscribers of this process.
-//! Another transport (PostgreSQL LISTEN/NOTIFY) can be put behind `publish`/`subscribe`
-//! without touching the features.
+//! lost and clients can catch up by id), then sent to the subscribers of this process.
+//!
+//! On SQLite (one process) the writer publishes its events itself once committed. On
+//! PostgreSQL (any number of nodes) each event's transaction notifies the channel
+//! [`CHANNEL`] with the event's id; every node, the writer's included, listens and relays the
+//! events it is told of (`relay`), so that all nodes send every event once and in the same
+//! order. Ids are given in commit order there: the insert of an event takes a transaction lock
+//! held until the commit.
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
 };
 use tokio::sync::{broadcast, watch};
 
@@ -31,9 +36,18 @@ impl From<&LiveEvent> for Frame {
     }
 }
 
+/// The PostgreSQL notification channel of committed events (the payload is the event's id).
+pub const CHANNEL: &str = "cadence_events";
+
+/// The transaction lock that gives events their ids in commit order on PostgreSQL.
+const ORDER_LOCK: i64 = 0x0063_6164_656e_6365;
+
 #[derive(Clone, Debug)]
 pub struct EventBus {
     sender: broadcast::Sender<Frame>,
+    /// The events reach this process through the database's notifications (PostgreSQL),
+    /// not from the writer.
+    through_database: bool,
     closing: watch::Sender<bool>,
     /// Present when writers must take turns (SQLite has one writer at a time).
     turns: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
@@ -56,6 +70,7 @@ impl EventBus {
         Self {
             sender,
             closing,
+            through_database: false,
             turns: None,
             activities: Default::default(),
             catalog: Default::default(),
@@ -70,6 +85,19 @@ impl EventBus {
             turns: Some(Default::default()),
             ..Self::new()
         }
+    }
+
+    /// A bus fed by the database's notifications (PostgreSQL, one node of many): the writers'
+    /// `publish` sends nothing; `relay` does, on every node.
+    pub fn through_database() -> Self {
+        Self {
+            through_database: true,
+            ..Self::new()
+        }
+    }
+
+    pub fn is_through_database(&self) -> bool {
+        self.through_database
     }
 
     /// Waits for this writer's turn (at once when writers need not take turns); hold the
@@ -95,8 +123,16 @@ impl EventBus {
         self.sender.subscribe()
     }
 
-    /// Sends committed events to every subscriber; nobody listening is fine.
+    /// Sends committed events to every subscriber (nobody listening is fine); through the
+    /// database, the notifications do it instead.
     pub fn publish(&self, events: impl IntoIterator<Item = LiveEvent>) {
+        if !self.through_database {
+            self.relay(events);
+        }
+    }
+
+    /// Sends events to this process's subscribers.
+    pub fn relay(&self, events: impl IntoIterator<Item = LiveEvent>) {
         for event in events {
             if event.kind == "activity_types.changed" {
                 self.catalog.invalidate();
@@ -112,6 +148,14 @@ pub async fn record(
     kind: &str,
     data: serde_json::Value,
 ) -> Result<LiveEvent, AppError> {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    if postgres {
+        db.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_advisory_xact_lock({ORDER_LOCK})"),
+        ))
+        .await?;
+    }
     let at = Utc::now();
     let model = event::ActiveModel {
         kind: Set(kind.to_string()),
@@ -121,6 +165,15 @@ pub async fn record(
     }
     .insert(db)
     .await?;
+    if postgres {
+        // Delivered to the listeners when the transaction commits (not at all if it does not).
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), model.id.to_string().into()],
+        ))
+        .await?;
+    }
     Ok(LiveEvent {
         id: model.id as i64,
         kind: model.kind,
@@ -142,13 +195,30 @@ pub async fn since(
         .all(db)
         .await?
         .into_iter()
-        .map(|m| LiveEvent {
-            id: m.id as i64,
-            kind: m.kind,
-            at: m.at,
-            data: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
-        })
+        .map(live_event)
         .collect())
+}
+
+/// The events with these ids, oldest first (those that exist).
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<LiveEvent>, AppError> {
+    let ids: Vec<i32> = ids.iter().map(|&id| id as i32).collect();
+    Ok(event::Entity::find()
+        .filter(event::Column::Id.is_in(ids))
+        .order_by_asc(event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(live_event)
+        .collect())
+}
+
+fn live_event(m: event::Model) -> LiveEvent {
+    LiveEvent {
+        id: m.id as i64,
+        kind: m.kind,
+        at: m.at,
+        data: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
+    }
 }
 
 /// The id of the newest event (0 when there is none).

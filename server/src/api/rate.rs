@@ -1,5 +1,7 @@
 //! Rate limits per API token: at most `limit` requests in a window (default 100 per 10 s); the
-//! next gets 429 with `Retry-After`. Counted in this process (across nodes: #10).
+//! next gets 429 with `Retry-After`. On SQLite (one process) the windows are counted in
+//! memory; on PostgreSQL in the `api_rate_windows` table, one atomic statement per request, so
+//! that every node counts a token's requests together.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -12,7 +14,9 @@ use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sha2::{Digest, Sha256};
 
 use super::ApiError;
 
@@ -25,6 +29,8 @@ pub struct RateLimiter {
     length: Duration,
     /// By a hash of the token: the tokens themselves are not kept.
     windows: Mutex<HashMap<u64, Option<RateWindow>>>,
+    /// PostgreSQL: the windows are in the database, shared by every node.
+    shared: Option<DatabaseConnection>,
 }
 
 impl RateLimiter {
@@ -34,12 +40,35 @@ impl RateLimiter {
             limit,
             length: Duration::seconds(i64::from(seconds.max(1))),
             windows: Mutex::new(HashMap::new()),
+            shared: None,
         })
     }
 
-    fn check(&self, token: &str) -> Result<(), u64> {
+    /// The limiter for a database: counted in it on PostgreSQL (several nodes), in this
+    /// process on SQLite.
+    pub fn for_database(limit: u32, seconds: u32, db: &DatabaseConnection) -> Arc<RateLimiter> {
+        let mut limiter = RateLimiter::new(limit, seconds);
+        if db.get_database_backend() == DbBackend::Postgres {
+            if let Some(limiter) = Arc::get_mut(&mut limiter) {
+                limiter.shared = Some(db.clone());
+            }
+        }
+        limiter
+    }
+
+    async fn check(&self, token: &str) -> Result<(), u64> {
         if self.limit == 0 {
             return Ok(());
+        }
+        if let Some(db) = &self.shared {
+            return match self.check_shared(db, token, Utc::now()).await {
+                Ok(answer) => answer,
+                Err(error) => {
+                    // The API stays up when the count cannot be kept.
+                    tracing::warn!(%error, "rate limit: the window could not be counted");
+                    Ok(())
+                }
+            };
         }
         let mut hasher = DefaultHasher::new();
         token.hash(&mut hasher);
@@ -58,6 +87,58 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Counts a request in the token's window in the database (opening a new window when the
+    /// last one is over) and reads the count back, in one statement.
+    async fn check_shared(
+        &self,
+        db: &DatabaseConnection,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), u64>, sea_orm::DbErr> {
+        let key: String = Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO api_rate_windows (token_key, opened_at, hits) VALUES ($1, $2, 1) \
+                 ON CONFLICT (token_key) DO UPDATE SET \
+                 opened_at = CASE WHEN api_rate_windows.opened_at <= $3 \
+                     THEN EXCLUDED.opened_at ELSE api_rate_windows.opened_at END, \
+                 hits = CASE WHEN api_rate_windows.opened_at <= $3 \
+                     THEN 1 ELSE api_rate_windows.hits + 1 END \
+                 RETURNING opened_at, hits",
+                [key.into(), now.into(), (now - self.length).into()],
+            ))
+            .await?
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the rate window".into()))?;
+        let opened: DateTime<Utc> = row.try_get_by_index(0)?;
+        let hits: i32 = row.try_get_by_index(1)?;
+        if hits as i64 <= i64::from(self.limit) {
+            return Ok(Ok(()));
+        }
+        let wait_ms = (opened + self.length - now).num_milliseconds().max(1);
+        Ok(Err(((wait_ms + 999) / 1000) as u64))
+    }
+}
+
+/// Forgets the database's rate windows that ended long ago.
+pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, sea_orm::DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(0);
+    }
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "DELETE FROM api_rate_windows WHERE opened_at < $1",
+            [(now - Duration::days(1)).into()],
+        ))
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// The middleware: requests with a bearer token count against it; the app's own calls (its
 /// session cookie) do not.
 pub async fn limit(
@@ -72,7 +153,7 @@ pub async fn limit(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     if let Some(token) = token {
-        if let Err(wait) = limiter.check(token) {
+        if let Err(wait) = limiter.check(token).await {
             return ApiError(AppError::TooManyRequests {
                 message: format!(
                     "Too many requests with this token: at most {} per {} s. Try again in {wait} s.",

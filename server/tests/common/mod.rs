@@ -99,6 +99,11 @@ impl TestApp {
 
     /// A fresh PostgreSQL database with a random name, dropped by `finish`.
     pub async fn spawn_postgres() -> Option<TestApp> {
+        Self::spawn_postgres_with(ServeArgs::for_tests("target/no-site".into())).await
+    }
+
+    /// The same, served with `args`.
+    pub async fn spawn_postgres_with(args: ServeArgs) -> Option<TestApp> {
         let admin_url = std::env::var("CADENCE_TEST_POSTGRES_URL").ok()?;
         let name = unique("cadence_test");
         let admin = Database::connect(admin_url.as_str())
@@ -114,7 +119,7 @@ impl TestApp {
             .map(|(base, _)| base.to_string())
             .expect("a URL with a database name");
         let url = format!("{base}/{name}");
-        Some(Self::start(Backend::Postgres, url, None, Some((admin_url, name))).await)
+        Some(Self::start_with(Backend::Postgres, url, None, Some((admin_url, name)), args).await)
     }
 
     /// A SQLite app served with `args` (its address and site folder are the tests').
