@@ -17,14 +17,29 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
 	--enable-sign-ext --enable-reference-types --enable-multivalue
 DATABASE_URL ?= sqlite://data/cadence.db
+NODES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cadence_nodes
 ADDR ?= 127.0.0.1:3000
 
 PYTHON ?= /usr/bin/python3
+
+# Installs the Debian package $(2) unless the shell test $(1) passes: as root, or says how.
+# $(3) says what it is needed for.
+define debian_package
+	@if ! { $(1); } >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's $(2)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2); \
+		else \
+			echo "$(2) is needed for $(3): run 'sudo apt-get install $(2)' and try again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+endef
 # The API fuzzer, from PyPI, in a virtual environment kept beside the build cache.
 VENV := $(CARGO_TARGET_DIR)/venv
 SCHEMATHESIS_VERSION := 4.32.5
 
-.PHONY: run build site server tools rust-tools node-tools chromium smtp-server fuzz-tools test fmt-check clippy test-rust test-e2e test-fuzz fuzz-long bench-board bench-activities bench-import bench-goals bench-reports seed-large clean
+.PHONY: run build site server tools rust-tools node-tools chromium smtp-server fuzz-tools test fmt-check clippy test-rust test-e2e test-fuzz fuzz-long reliability nginx nodes bench-board bench-activities bench-import bench-goals bench-reports seed-large clean
 
 ## run: install what is missing, build in release mode, serve the demo workspace on http://127.0.0.1:3000
 run: build
@@ -67,27 +82,11 @@ end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
 
 ## chromium: Debian's Chromium for the browser tests (installed when running as root)
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing Debian's chromium"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
-		else \
-			echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' and try again." >&2; \
-			exit 1; \
-		fi; \
-	fi
+	$(call debian_package,[ -x /usr/bin/chromium ],chromium,the browser tests)
 
 ## smtp-server: Debian's aiosmtpd, the real SMTP server the digest tests send to on a loopback port
 smtp-server:
-	@if ! $(PYTHON) -c 'import aiosmtpd' 2>/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing Debian's python3-aiosmtpd"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-aiosmtpd; \
-		else \
-			echo "The digest tests need aiosmtpd for $(PYTHON): run 'sudo apt-get install python3-aiosmtpd' and try again." >&2; \
-			exit 1; \
-		fi; \
-	fi
+	$(call debian_package,$(PYTHON) -c 'import aiosmtpd',python3-aiosmtpd,the digest tests)
 
 ## test: formatting, lints, unit, property and integration tests, then the browser tests
 test: fmt-check clippy test-rust test-e2e test-fuzz
@@ -109,15 +108,7 @@ test-e2e: build chromium
 fuzz-tools: $(VENV)/bin/schemathesis
 
 $(VENV)/bin/schemathesis:
-	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1 || ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing Debian's python3-venv"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; \
-		else \
-			echo "The API fuzzer needs python3-venv: run 'sudo apt-get install python3-venv' and try again." >&2; \
-			exit 1; \
-		fi; \
-	fi
+	$(call debian_package,$(PYTHON) -m venv --help && $(PYTHON) -c 'import ensurepip',python3-venv,the API fuzzer)
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
@@ -129,6 +120,21 @@ test-fuzz: build fuzz-tools
 ## fuzz-long: the long pass (100 examples per operation, well over 10,000 requests)
 fuzz-long: build fuzz-tools
 	CADENCE_BIN=$(BIN) SCHEMATHESIS=$(VENV)/bin/schemathesis bash server/tests/support/fuzz.sh 100
+
+## reliability: the long reliability suite: 20 kill -9 rounds per database, 1,000 concurrent operations over two nodes, 200 live clients over two nodes, the security checks; the figures go to $(CARGO_TARGET_DIR)/reliability.txt
+reliability: smtp-server
+	CADENCE_TEST_PYTHON=$(PYTHON) CADENCE_CRASH_ROUNDS=20 CADENCE_CONCURRENCY_OPS=1000 CADENCE_LIVE_CLIENTS=200 \
+		cargo test -p server --features app/ssr --test crash --test nodes --test security --test roles -- --nocapture --test-threads=1 \
+		2>&1 | tee $(CARGO_TARGET_DIR)/reliability.log
+	@grep -E '^(crash|concurrency|multi-node)|^test result|^test .* (ok|FAILED)$$' $(CARGO_TARGET_DIR)/reliability.log | tee $(CARGO_TARGET_DIR)/reliability.txt
+
+## nginx: Debian's nginx, for `make nodes`
+nginx:
+	$(call debian_package,command -v nginx || [ -x /usr/sbin/nginx ],nginx,make nodes)
+
+## nodes: try several nodes: two servers on PostgreSQL ($(NODES_DATABASE_URL), created if missing) behind nginx on http://127.0.0.1:8080; Ctrl-C stops them
+nodes: build nginx
+	CADENCE_BIN=$(BIN) CADENCE_SITE=$(SITE) NODES_DATABASE_URL=$(NODES_DATABASE_URL) bash server/deploy/two-nodes.sh
 
 ## bench-board: 100,000 leads on SQLite: board render, column page, moves, SSE delivery
 bench-board:

@@ -230,3 +230,366 @@ async fn a_tokens_rate_limit_is_counted_across_nodes() {
     b.stop().await;
     app.finish().await;
 }
+
+/// What the clients were told: per lead, the updates taken (version bumps) and among them the
+/// moves and status changes (history entries), the activities logged; the 409s.
+#[derive(Default)]
+struct Tally {
+    updates: std::collections::HashMap<i64, i64>,
+    position_changes: std::collections::HashMap<i64, i64>,
+    activities: std::collections::HashMap<i64, i64>,
+    conflicts: u64,
+    ops: u64,
+}
+
+fn concurrency_ops() -> u64 {
+    std::env::var("CADENCE_CONCURRENCY_OPS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200)
+}
+
+/// One client: random operations on random leads through one node, each based on the lead as
+/// it read it (its version); a refused update must be a 409.
+#[allow(clippy::too_many_arguments)]
+async fn client_ops(
+    base: String,
+    token: String,
+    leads: Vec<i64>,
+    steps: Vec<i64>,
+    call: i64,
+    ops: u64,
+    seed: u64,
+    tally: std::sync::Arc<std::sync::Mutex<Tally>>,
+) {
+    let client = common::http();
+    let mut dice = seed | 1;
+    let mut roll = |n: u64| {
+        dice ^= dice << 13;
+        dice ^= dice >> 7;
+        dice ^= dice << 17;
+        dice % n
+    };
+    for _ in 0..ops {
+        let lead = leads[roll(leads.len() as u64) as usize];
+        let kind = roll(4);
+        if kind == 3 {
+            let response = client
+                .post(format!("{base}/api/v1/activities"))
+                .bearer_auth(&token)
+                .json(&json!({"type_id": call, "lead_id": lead}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let mut t = tally.lock().unwrap();
+            *t.activities.entry(lead).or_default() += 1;
+            t.ops += 1;
+            continue;
+        }
+        let current: Value = client
+            .get(format!("{base}/api/v1/leads/{lead}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let version = current["version"].as_i64().unwrap();
+        let (change, moves) = match kind {
+            0 => {
+                let others: Vec<i64> = steps
+                    .iter()
+                    .copied()
+                    .filter(|s| Some(*s) != current["step_id"].as_i64())
+                    .collect();
+                let to = others[roll(others.len() as u64) as usize];
+                (json!({"version": version, "step_id": to}), true)
+            }
+            1 => {
+                let to = if current["status"] == "active" {
+                    "lost"
+                } else {
+                    "active"
+                };
+                (json!({"version": version, "status": to}), true)
+            }
+            _ => (
+                json!({"version": version, "title": format!("Edited {}", roll(1_000_000))}),
+                false,
+            ),
+        };
+        let response = client
+            .patch(format!("{base}/api/v1/leads/{lead}"))
+            .bearer_auth(&token)
+            .json(&change)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let mut t = tally.lock().unwrap();
+        t.ops += 1;
+        match status {
+            StatusCode::OK => {
+                *t.updates.entry(lead).or_default() += 1;
+                if moves {
+                    *t.position_changes.entry(lead).or_default() += 1;
+                }
+            }
+            StatusCode::CONFLICT => t.conflicts += 1,
+            other => panic!("PATCH {change}: {other}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_through_two_nodes_lose_nothing_silently() {
+    let Some(app) = TestApp::spawn_postgres().await else {
+        eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let b = second_node(&app, args()).await;
+    let admin = common::Api::new(&app, "admin").await;
+    let (_, steps) = common::pipeline(&admin, "Race", &["New", "Call", "Demo", "Offer"]).await;
+    let (call, _) = common::type_id(&admin, "Call", None).await;
+    let mut leads = Vec::new();
+    for i in 0..5 {
+        let lead = admin
+            .ok(
+                "POST",
+                "/leads",
+                Some(json!({"title": format!("Contested {i}"), "step_id": steps[0]})),
+            )
+            .await;
+        leads.push(lead["id"].as_i64().unwrap());
+    }
+    let clients = 8u64;
+    let total = concurrency_ops();
+    let tally = std::sync::Arc::new(std::sync::Mutex::new(Tally::default()));
+    let runs = (0..clients).map(|i| {
+        let base = if i % 2 == 0 { app.url.clone() } else { b.url() };
+        tokio::spawn(client_ops(
+            base,
+            admin.token.clone(),
+            leads.clone(),
+            steps.clone(),
+            call,
+            total / clients,
+            0x5eed_0000 + i,
+            tally.clone(),
+        ))
+    });
+    for run in futures::future::join_all(runs).await {
+        run.unwrap();
+    }
+    let tally = std::mem::take(&mut *tally.lock().unwrap());
+    for lead in &leads {
+        let now = admin.ok("GET", &format!("/leads/{lead}"), None).await;
+        let updates = tally.updates.get(lead).copied().unwrap_or(0);
+        assert_eq!(
+            now["version"].as_i64().unwrap(),
+            1 + updates,
+            "lead {lead}: every update answered 200 is in its version, no other"
+        );
+        let history = admin
+            .ok("GET", &format!("/leads/{lead}/history?limit=200"), None)
+            .await;
+        // Newest first: turned around to follow the lead's path.
+        let entries: Vec<Value> = history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .cloned()
+            .collect();
+        let changes = tally.position_changes.get(lead).copied().unwrap_or(0);
+        assert_eq!(
+            entries.len() as i64,
+            1 + changes,
+            "lead {lead}: one entry per move"
+        );
+        for pair in entries.windows(2) {
+            assert_eq!(
+                pair[1]["from_step_id"], pair[0]["to_step_id"],
+                "lead {lead}"
+            );
+            assert_eq!(pair[1]["from_status"], pair[0]["to_status"], "lead {lead}");
+        }
+        let last = entries.last().unwrap();
+        assert_eq!(
+            last["to_step_id"], now["step_id"],
+            "lead {lead}: history ends where it is"
+        );
+        assert_eq!(last["to_status"], now["status"], "lead {lead}");
+        let logged = admin
+            .ok(
+                "GET",
+                &format!("/activities?lead_id={lead}&limit=500"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            logged["items"].as_array().unwrap().len() as i64,
+            tally.activities.get(lead).copied().unwrap_or(0),
+            "lead {lead}: every activity logged"
+        );
+    }
+    let raw: i64 = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT COUNT(*) FROM activities",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    let today = app::server::goals::calendar(&app.db)
+        .await
+        .unwrap()
+        .today(chrono::Utc::now());
+    let report = admin
+        .ok(
+            "GET",
+            &format!("/reports/team-activity?from={today}&to={today}"),
+            None,
+        )
+        .await;
+    let reported: i64 = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["activities_total"].as_i64().unwrap())
+        .sum();
+    assert_eq!(reported, raw, "the report counts the raw rows");
+    let logged: i64 = tally.activities.values().sum();
+    assert_eq!(raw, logged);
+    println!(
+        "concurrency: {} operations by {clients} clients over 2 nodes on 5 leads; {} updates \
+         taken, {} refused with 409, none lost; {raw} activities, report total {reported}",
+        tally.ops,
+        tally.updates.values().sum::<i64>(),
+        tally.conflicts
+    );
+    drop(admin);
+    b.stop().await;
+    app.finish().await;
+}
+
+fn live_clients() -> usize {
+    std::env::var("CADENCE_LIVE_CLIENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20)
+}
+
+/// One live client: the ids of the events it got (in the order it got them) and how long after
+/// each event was recorded it arrived, until it has `wanted` distinct events.
+async fn follow(
+    client: reqwest::Client,
+    url: String,
+    token: String,
+    wanted: usize,
+    connected: std::sync::Arc<tokio::sync::Barrier>,
+) -> (Vec<i64>, Vec<f64>) {
+    let response = client.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut stream = response.bytes_stream();
+    connected.wait().await;
+    let (mut ids, mut latencies, mut text) = (Vec::new(), Vec::new(), String::new());
+    let mut distinct = std::collections::HashSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while distinct.len() < wanted {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(chunk))) => chunk,
+            other => panic!("{} of {wanted} events, then {other:?}", distinct.len()),
+        };
+        let now = chrono::Utc::now();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let frame: String = text.drain(..end + 2).collect();
+            let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) else {
+                continue;
+            };
+            let event: Value = serde_json::from_str(data).unwrap();
+            let at: chrono::DateTime<chrono::Utc> = event["at"].as_str().unwrap().parse().unwrap();
+            ids.push(event["id"].as_i64().unwrap());
+            distinct.insert(event["id"].as_i64().unwrap());
+            latencies.push((now - at).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+        }
+    }
+    (ids, latencies)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_live_client_on_either_node_gets_every_event_once() {
+    let Some(app) = TestApp::spawn_postgres().await else {
+        eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let b = second_node(&app, args()).await;
+    let admin = common::Api::new(&app, "admin").await;
+    let (_, steps) = common::pipeline(&admin, "Live", &["New"]).await;
+    let clients = live_clients();
+    let events = 30;
+    let connected = std::sync::Arc::new(tokio::sync::Barrier::new(clients + 1));
+    let http = reqwest::Client::builder().build().unwrap();
+    let followers: Vec<_> = (0..clients)
+        .map(|i| {
+            let base = if i % 2 == 0 { app.url.clone() } else { b.url() };
+            tokio::spawn(follow(
+                http.clone(),
+                format!("{base}/api/v1/events"),
+                admin.token.clone(),
+                events,
+                connected.clone(),
+            ))
+        })
+        .collect();
+    connected.wait().await;
+    for i in 0..events {
+        let base = if i % 2 == 0 { app.url.clone() } else { b.url() };
+        let response = http
+            .post(format!("{base}/api/v1/leads"))
+            .bearer_auth(&admin.token)
+            .json(&json!({"title": format!("Live {i}"), "step_id": steps[0]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut latencies = Vec::new();
+    let mut duplicates = 0;
+    let mut reference: Option<Vec<i64>> = None;
+    for follower in followers {
+        let (ids, mut waited) = follower.await.unwrap();
+        let mut distinct = ids.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        duplicates += ids.len() - distinct.len();
+        assert_eq!(ids, distinct, "once each and in order");
+        match &reference {
+            Some(first) => assert_eq!(&ids, first, "every client the same events"),
+            None => reference = Some(ids),
+        }
+        latencies.append(&mut waited);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "multi-node live: {clients} clients over 2 nodes, {events} events each, {} deliveries; \
+         duplicates {duplicates}; latency from the event's recording p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        latencies.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+    assert_eq!(duplicates, 0);
+    assert_eq!(latencies.len(), clients * events);
+    drop(admin);
+    b.stop().await;
+    app.finish().await;
+}

@@ -545,6 +545,23 @@ async fn every_api_route_checks_the_token_and_role(app: &TestApp) {
     let member = app.token("member").await;
     let manager = app.token("manager").await;
     let admin = app.token("admin").await;
+    // A manager who was deactivated, and an admin's token that was revoked: shut out of
+    // every route.
+    let gone = app.user("gone.manager@example.test", "manager").await;
+    let deactivated = app::server::tokens::create(&app.db, gone, "matrix")
+        .await
+        .unwrap()
+        .token;
+    app::server::users::set_active(&app.db, gone, false)
+        .await
+        .unwrap();
+    let holder = app.user("revoked.admin@example.test", "admin").await;
+    let revoked = app::server::tokens::create(&app.db, holder, "matrix")
+        .await
+        .unwrap();
+    app::server::tokens::revoke(&app.db, holder, revoked.info.id)
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
     let routes: Vec<(&str, &str, Option<serde_json::Value>, [u16; 4])> = vec![
         ("GET", "/me", None, [401, 200, 200, 200]),
@@ -709,6 +726,19 @@ async fn every_api_route_checks_the_token_and_role(app: &TestApp) {
         ("DELETE", "/plans/999999", None, [401, 403, 404, 404]),
     ];
     for (method, path, body, expected) in routes {
+        for shut_out in [&deactivated, &revoked.token] {
+            let mut request = client.request(method.parse().unwrap(), app.api(path));
+            request = request.bearer_auth(shut_out);
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with a deactivated user's or a revoked token"
+            );
+        }
         for (who, token) in [None, Some(&member), Some(&manager), Some(&admin)]
             .into_iter()
             .enumerate()

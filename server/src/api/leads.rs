@@ -29,7 +29,7 @@ page_of!(
     LeadView
 );
 page_of!(
-    /// A page of a lead's history, oldest first.
+    /// A page of a lead's history, newest first.
     HistoryPage,
     HistoryView
 );

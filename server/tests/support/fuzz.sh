@@ -14,7 +14,7 @@ cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || 
 trap cleanup EXIT
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 db="sqlite://$dir/cadence.db"
-RUST_LOG=warn "$CADENCE_BIN" serve --addr "127.0.0.1:$port" --database-url "$db" --site-root "$dir" \
+RUST_LOG=info "$CADENCE_BIN" serve --addr "127.0.0.1:$port" --database-url "$db" --site-root "$dir" \
   --demo --no-webhooks --no-digest --api-rate-limit 0 > "$dir/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
@@ -33,4 +33,11 @@ token="$("$CADENCE_BIN" token create --email admin@demo.test --name fuzz --datab
 errors="$(grep -c 'panicked\|ERROR' "$dir/server.log" || true)"
 echo "fuzz: $examples examples per operation; server log: $errors panics or errors"
 if [ "$errors" != "0" ]; then grep -m 20 'panicked\|ERROR' "$dir/server.log"; status=1; fi
+# The log of every request must not hold the token they carried.
+if grep -qF "${token#cad_}" "$dir/server.log"; then
+  echo "fuzz: the API token is in the server log" >&2
+  status=1
+else
+  echo "fuzz: server log: $(wc -l < "$dir/server.log") lines, none with the API token"
+fi
 exit "$status"
