@@ -101,11 +101,30 @@ async fn markup_typed_by_users_is_shown_as_text(app: &TestApp) {
             ),
         )
         .await;
+    let list = admin
+        .ok(
+            "POST",
+            "/prospecting-lists",
+            Some(json!({"name": "Markup", "columns": [{"name": "Company", "kind": "company"}]})),
+        )
+        .await;
+    let list_id = list["id"].as_i64().unwrap();
+    let column = list["columns"][0]["id"].as_i64().unwrap().to_string();
+    let prospect = admin
+        .ok(
+            "POST",
+            &format!("/prospecting-lists/{list_id}/prospects"),
+            Some(json!({ "cells": { column: markup } })),
+        )
+        .await;
+    let prospect_id = prospect["id"].as_i64().unwrap();
     let (client, _) = app.logged_in("admin").await;
     for path in [
         format!("/leads/{id}"),
         "/board".to_string(),
         "/feed".to_string(),
+        format!("/lists/{list_id}"),
+        format!("/prospects/{prospect_id}"),
     ] {
         let html = client
             .get(format!("{}{path}", app.url))
