@@ -593,3 +593,69 @@ async fn every_live_client_on_either_node_gets_every_event_once() {
     b.stop().await;
     app.finish().await;
 }
+
+/// A live client whose node goes away reconnects to the other with the last id it got, and
+/// gets what it missed, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_of_a_node_that_stops_catches_up_on_another_without_duplicates() {
+    let Some(app) = TestApp::spawn_postgres().await else {
+        eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let b = second_node(&app, args()).await;
+    let admin = common::Api::new(&app, "admin").await;
+    let (_, steps) = common::pipeline(&admin, "Failover", &["New"]).await;
+    let step = steps[0];
+    let http = common::http();
+    let post = |title: String| {
+        let http = http.clone();
+        let (url, token) = (app.url.clone(), admin.token.clone());
+        async move {
+            let response = http
+                .post(format!("{url}/api/v1/leads"))
+                .bearer_auth(token)
+                .json(&json!({"title": title, "step_id": step}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+        }
+    };
+    let mut on_b = http
+        .get(format!("{}/api/v1/events", b.url()))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream();
+    for i in 0..3 {
+        post(format!("Before {i}")).await;
+    }
+    let before = read_events(&mut on_b, 3).await;
+    let last = before.last().unwrap().0;
+    // Node B goes away; its stream ends. Work goes on through node A meanwhile.
+    b.stop().await;
+    drop(on_b);
+    for i in 0..4 {
+        post(format!("While away {i}")).await;
+    }
+    let mut on_a = http
+        .get(format!("{}/api/v1/events", app.url))
+        .bearer_auth(&admin.token)
+        .header("Last-Event-ID", last.to_string())
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream();
+    post("After".into()).await;
+    let after = read_events(&mut on_a, 5).await;
+    let ids: Vec<i64> = before.iter().chain(&after).map(|(id, _)| *id).collect();
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(ids, distinct, "nothing twice, in order");
+    assert_eq!(ids.len(), 8, "nothing missed: {ids:?}");
+    drop(on_a);
+    drop(admin);
+    app.finish().await;
+}
