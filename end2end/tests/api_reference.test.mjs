@@ -26,7 +26,7 @@ test('a member finds an operation and its parameters in the API reference', asyn
   await page.locator('details.api-op summary').click();
   const op = page.locator('details.api-op');
   await op.getByRole('cell', { name: 'date' }).waitFor();
-  await op.getByText('DeliveryView').waitFor();
+  await op.getByText('DigestDeliveryPage').waitFor();
   assert.deepEqual(rep.page.errors, [], 'no errors in the page');
   await rep.context.close();
 });
