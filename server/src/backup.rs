@@ -44,6 +44,40 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     (file != ":memory:" && !file.is_empty()).then(|| PathBuf::from(file))
 }
 
+/// Held by `cadence serve` on a SQLite database (an exclusive lock on `<database>.serving`, let
+/// go when the process ends, however it ends): a restore is refused while it is held.
+pub struct ServingLock {
+    /// Open for as long as the lock is held.
+    _file: Option<std::fs::File>,
+}
+
+impl ServingLock {
+    /// Takes the lock of the SQLite database of `url` (nothing for PostgreSQL).
+    pub fn take(url: &str) -> Result<ServingLock, BoxError> {
+        let Some(file) = sqlite_file(url) else {
+            return Ok(ServingLock { _file: None });
+        };
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(lock_path(&file))?;
+        match lock.try_lock() {
+            Ok(()) => Ok(ServingLock { _file: Some(lock) }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "{} is being restored or served by another process.",
+                file.display()
+            )
+            .into()),
+            Err(std::fs::TryLockError::Error(error)) => Err(error.into()),
+        }
+    }
+}
+
+fn lock_path(database: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.serving", database.display()))
+}
+
 /// Copies the open database into `to`, a file that must not exist yet.
 pub async fn backup(db: &DatabaseConnection, to: &Path) -> Result<Summary, BoxError> {
     if db.get_database_backend() != DbBackend::Sqlite {
@@ -67,9 +101,10 @@ pub async fn backup(db: &DatabaseConnection, to: &Path) -> Result<Summary, BoxEr
     }
 }
 
-/// Puts the backup `from` in place of the SQLite database of `url` (whose server must be
-/// stopped); an existing database is replaced only with `force`. The restored database is
-/// then migrated, so that a backup made by an older version works with this one.
+/// Puts the backup `from` in place of the SQLite database of `url`, refused while a server
+/// serves it; an existing database is replaced only with `force`, and kept beside as
+/// `<database>.before-restore-<time>`. The restored database is then migrated, so that a backup
+/// made by an older version works with this one.
 pub async fn restore(url: &str, from: &Path, force: bool) -> Result<Summary, BoxError> {
     let Some(file) = sqlite_file(url) else {
         return Err(POSTGRES.into());
@@ -90,14 +125,28 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> Result<Summary, Box
     if let Some(folder) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)?;
     }
+    let _serving = ServingLock::take(url).map_err(|_| {
+        format!(
+            "{} is being served: stop the server, then restore.",
+            file.display()
+        )
+    })?;
     // Copied beside the database first, then renamed over it: never half a database.
-    let staging = file.with_extension("restoring");
+    let staging = PathBuf::from(format!("{}.restoring", file.display()));
     std::fs::copy(from, &staging)?;
-    // The old database's write-ahead log must not be applied to the restored one.
-    for suffix in ["-wal", "-shm"] {
-        let side = PathBuf::from(format!("{}{suffix}", file.display()));
-        if side.exists() {
-            std::fs::remove_file(side)?;
+    if file.exists() {
+        // The replaced database is kept, with its write-ahead log, which must not be applied
+        // to the restored one.
+        let aside = format!(
+            "{}.before-restore-{}",
+            file.display(),
+            chrono::Utc::now().format("%Y%m%d%H%M%S")
+        );
+        for suffix in ["", "-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", file.display()));
+            if side.exists() {
+                std::fs::rename(side, format!("{aside}{suffix}"))?;
+            }
         }
     }
     std::fs::rename(&staging, &file)?;

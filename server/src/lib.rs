@@ -82,8 +82,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
     let migrating = Database::connect(options.clone()).await?;
     if migrating.get_database_backend() == sea_orm::DbBackend::Postgres {
         // Nodes starting together: one migrates, the others wait for it and find nothing to do.
+        // One connection, never closed by the pool while the lock is on it.
         let mut single = ConnectOptions::new(url.clone());
-        single.max_connections(1).sqlx_logging(false);
+        single
+            .max_connections(1)
+            .idle_timeout(Duration::from_secs(86_400))
+            .max_lifetime(Duration::from_secs(86_400))
+            .sqlx_logging(false);
         let lock = Database::connect(single).await?;
         lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .await?;
@@ -182,7 +187,7 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
 /// Refuses a change sent to a server function from another site (cross-site request forgery):
 /// a browser says where a form or a script was with `Origin`, which must be this server's
 /// address. Requests without `Origin` (other programs) pass; the session cookie is `SameSite=Lax`
-/// too. The REST API is left alone: it authenticates with tokens, never cookies.
+/// too. The REST API (`/api/v1`) is left to its own checks: it authenticates with tokens.
 async fn same_site_writes(
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -203,7 +208,15 @@ async fn same_site_writes(
         };
         if let Some(origin) = header_text(header::ORIGIN) {
             let from = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            if Some(from) != header_text(header::HOST) {
+            // This server's address as the browser used it: `Host` (HTTP/1), the URI's
+            // authority (HTTP/2), or what a proxy in front says it forwarded. A cross-site page
+            // cannot set the latter without a CORS preflight, which this server never grants.
+            let ours = [
+                header_text(header::HOST),
+                request.uri().authority().map(|a| a.as_str()),
+                header_text(header::HeaderName::from_static("x-forwarded-host")),
+            ];
+            if !ours.contains(&Some(from)) {
                 tracing::warn!(%origin, path, "a cross-site request was refused");
                 return (
                     StatusCode::FORBIDDEN,
@@ -402,19 +415,26 @@ async fn shutdown_signal() {
 /// Carries out one command line.
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let started = std::time::Instant::now();
-    // A restore puts a file in place of the database: nothing may have it open.
-    if let Command::Restore { from, force } = &cli.command {
-        let summary = backup::restore(&cli.database_url, from, *force).await?;
-        println!("Restored {summary}.");
-        return Ok(());
+    // A restore puts a file in place of the database: nothing may have it open. A backup
+    // reads the database as it is, without migrating it under a server of another version.
+    match &cli.command {
+        Command::Restore { from, force } => {
+            let summary = backup::restore(&cli.database_url, from, *force).await?;
+            println!("Restored {summary}.");
+            return Ok(());
+        }
+        Command::Backup { to } => {
+            let db = Database::connect(cli.database_url.as_str()).await?;
+            let summary = backup::backup(&db, to).await;
+            db.close().await.ok();
+            println!("Backed up to {}.", summary?);
+            return Ok(());
+        }
+        _ => {}
     }
     let db = connect(&cli.database_url).await?;
     match cli.command {
-        Command::Restore { .. } => {}
-        Command::Backup { to } => {
-            let summary = backup::backup(&db, &to).await?;
-            println!("Backed up to {summary}.");
-        }
+        Command::Restore { .. } | Command::Backup { .. } => {}
         Command::Migrate => {
             println!("Migrations are up to date.");
         }
@@ -427,6 +447,8 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             if !args.site_root.join("pkg").exists() {
                 tracing::warn!(site_root = %args.site_root.display(), "no compiled site here: pages will not hydrate (build with `make build`)");
             }
+            // While it serves, a restore of this SQLite database is refused.
+            let _serving = backup::ServingLock::take(&cli.database_url)?;
             let running = spawn(db, &args).await?;
             tracing::info!(url = %running.url(), startup_ms = started.elapsed().as_millis() as u64, "Cadence is listening");
             println!("Cadence is running at {}", running.url());

@@ -88,7 +88,11 @@ pub async fn tick(
         .iter()
         .any(|h| h.cursor < newest && h.events.split_whitespace().any(|e| e == "goal.met"))
     {
-        report.goals_met = app::server::goals::record_met(db, now).await?;
+        // Deliveries go on when goals cannot be looked at.
+        match app::server::goals::record_met(db, now).await {
+            Ok(met) => report.goals_met = met,
+            Err(error) => tracing::warn!(?error, "webhooks: the goals met could not be recorded"),
+        }
     }
     for hook in hooks {
         let Some(hook) = store::take(db, hook.id, now, LEASE).await? else {

@@ -118,6 +118,33 @@ async fn a_backup_taken_while_serving_restores_every_table_as_it_was() {
     running.stop().await;
     db.close().await.unwrap();
 
+    // A server serving the database (the binary, which holds its lock) refuses a restore.
+    let mut serving = Command::new(env!("CARGO_BIN_EXE_cadence"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--site-root",
+            "target/no-site",
+        ])
+        .args(["--no-digest", "--no-webhooks"])
+        .env("CADENCE_DATABASE_URL", &url)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(serving.stdout.take().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    assert!(first_line.contains("running at"), "{first_line}");
+    let (ok, said) = cadence(&url, &["restore", "--from", &file_text, "--force"]);
+    assert!(!ok && said.contains("stop the server"), "{said}");
+    serving.kill().unwrap();
+    serving.wait().unwrap();
+
     let (ok, said) = cadence(&url, &["restore", "--from", &file_text]);
     assert!(!ok && said.contains("--force"), "{said}");
     let not_a_backup = dir.join("notes.txt");
@@ -142,6 +169,14 @@ async fn a_backup_taken_while_serving_restores_every_table_as_it_was() {
     let first_difference = after.iter().zip(&before).position(|(a, b)| a != b);
     assert_eq!(first_difference, None, "every table as at the backup");
     db.close().await.unwrap();
+    let kept = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.starts_with("live.db.before-restore-") && !name.ends_with("-wal")
+        });
+    assert!(kept, "the replaced database is kept beside");
     assert!(Path::new(&format!("{}/live.db", dir.display())).exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

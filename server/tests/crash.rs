@@ -21,18 +21,6 @@ fn rounds() -> usize {
         .unwrap_or(3)
 }
 
-/// A small deterministic generator: the same rounds on every run.
-struct Dice(u64);
-
-impl Dice {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 /// The server as a child process; its address from its first line.
 fn start(db_url: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cadence"))
@@ -221,7 +209,7 @@ async fn crash_rounds(db_url: &str, label: &str) {
     let call = types["items"][0]["id"].as_i64().unwrap();
 
     let acked = Arc::new(Mutex::new(Acked::default()));
-    let mut dice = Dice(0x9e37_79b9_7f4a_7c15);
+    let mut dice = common::Dice(0x9e37_79b9_7f4a_7c15);
     let mut first = Some((child, url));
     let rounds = rounds();
     for round in 0..rounds {
@@ -278,19 +266,10 @@ async fn acknowledged_writes_survive_kill_9_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_kill_9_on_postgres() {
-    let Ok(admin_url) = std::env::var("CADENCE_TEST_POSTGRES_URL") else {
+    let Some(empty) = common::EmptyPostgres::create("cadence_crash").await else {
         eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
         return;
     };
-    let name = format!("cadence_crash_{}", std::process::id());
-    let admin = Database::connect(admin_url.as_str()).await.unwrap();
-    let drop_it = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    admin.execute_unprepared(&drop_it).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    crash_rounds(&url, "PostgreSQL").await;
-    admin.execute_unprepared(&drop_it).await.unwrap();
+    crash_rounds(&empty.url, "PostgreSQL").await;
+    empty.drop().await;
 }

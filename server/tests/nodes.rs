@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::TestApp;
 use futures::StreamExt;
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 use server::config::ServeArgs;
 
@@ -25,21 +25,11 @@ async fn second_node(app: &TestApp, args: ServeArgs) -> server::Running {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn nodes_started_together_migrate_once() {
-    let Ok(admin_url) = std::env::var("CADENCE_TEST_POSTGRES_URL") else {
+    let Some(empty) = common::EmptyPostgres::create("cadence_nodes").await else {
         eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
         return;
     };
-    let name = format!("cadence_nodes_{}", std::process::id());
-    let admin = Database::connect(admin_url.as_str()).await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let url = empty.url.clone();
     let (a, b, c) = tokio::join!(
         server::connect(&url),
         server::connect(&url),
@@ -67,10 +57,7 @@ async fn nodes_started_together_migrate_once() {
     for db in [a, b, c] {
         db.close().await.ok();
     }
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+    empty.drop().await;
 }
 
 /// Reads events from a live stream until there are at least `n` (up to 10 s): each event's id
@@ -263,13 +250,8 @@ async fn client_ops(
     tally: std::sync::Arc<std::sync::Mutex<Tally>>,
 ) {
     let client = common::http();
-    let mut dice = seed | 1;
-    let mut roll = |n: u64| {
-        dice ^= dice << 13;
-        dice ^= dice >> 7;
-        dice ^= dice << 17;
-        dice % n
-    };
+    let mut dice = common::Dice(seed | 1);
+    let mut roll = |n: u64| dice.below(n);
     for _ in 0..ops {
         let lead = leads[roll(leads.len() as u64) as usize];
         let kind = roll(4);

@@ -1049,8 +1049,8 @@ async fn write_one(
     if let Some(prospect) = row.prospect_id {
         super::prospecting::refresh_summary(txn, prospect).await?;
     }
-    let mut published = Vec::with_capacity(2);
-    published.push(events::record(txn, "activity.created", activity_event(&view, shared)).await?);
+    // Events are recorded after the rows are written (see `events::record`).
+    let mut lead_changed = None;
     if let Some((lead, next)) = next_action {
         let mut changed = lead.clone();
         changed.next_action_at = Some(next);
@@ -1068,14 +1068,12 @@ async fn write_one(
             .filter(lead::Column::Id.eq(lead.id))
             .exec(txn)
             .await?;
-        published.push(
-            events::record(
-                txn,
-                "lead.updated",
-                super::leads::event_data(&changed, Some(&lead)),
-            )
-            .await?,
-        );
+        lead_changed = Some(super::leads::event_data(&changed, Some(&lead)));
+    }
+    let mut published = Vec::with_capacity(2);
+    published.push(events::record(txn, "activity.created", activity_event(&view, shared)).await?);
+    if let Some(data) = lead_changed {
+        published.push(events::record(txn, "lead.updated", data).await?);
     }
     Ok((view, published))
 }

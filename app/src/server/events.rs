@@ -126,7 +126,14 @@ impl EventBus {
     /// Sends committed events to every subscriber (nobody listening is fine); through the
     /// database, the notifications do it instead.
     pub fn publish(&self, events: impl IntoIterator<Item = LiveEvent>) {
-        if !self.through_database {
+        if self.through_database {
+            // The writer's own cache is stale at once, not when the notification comes back.
+            for event in events {
+                if event.kind == "activity_types.changed" {
+                    self.catalog.invalidate();
+                }
+            }
+        } else {
             self.relay(events);
         }
     }
@@ -142,7 +149,10 @@ impl EventBus {
     }
 }
 
-/// Writes an event in the same transaction as the change it describes.
+/// Writes an event in the same transaction as the change it describes, as the transaction's
+/// last write: on PostgreSQL it takes a lock held until the commit (so that ids follow commit
+/// order), and a transaction that wrote rows after it could deadlock with one that wrote those
+/// rows first and waits for the lock.
 pub async fn record(
     db: &impl ConnectionTrait,
     kind: &str,
@@ -192,19 +202,6 @@ pub async fn since(
         .filter(event::Column::Id.gt(after_id as i32))
         .order_by_asc(event::Column::Id)
         .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(live_event)
-        .collect())
-}
-
-/// The events with these ids, oldest first (those that exist).
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<LiveEvent>, AppError> {
-    let ids: Vec<i32> = ids.iter().map(|&id| id as i32).collect();
-    Ok(event::Entity::find()
-        .filter(event::Column::Id.is_in(ids))
-        .order_by_asc(event::Column::Id)
         .all(db)
         .await?
         .into_iter()

@@ -426,20 +426,22 @@ pub async fn create(
 ) -> Result<LeadView, AppError> {
     let _turn = bus.writer_turn().await;
     let txn = super::writing(db).await?;
-    let (created, event) = insert(&txn, actor, patch, None).await?;
+    let (created, data) = insert(&txn, actor, patch, None).await?;
+    let event = events::record(&txn, "lead.created", data).await?;
     txn.commit().await?;
     bus.publish([event]);
     get(db, actor, created.id).await
 }
 
-/// Inserts a lead with its history entry and event, in `txn`; `origin` is the prospecting list
-/// and prospect it comes from.
+/// Inserts a lead with its history entry, in `txn`; `origin` is the prospecting list and
+/// prospect it comes from. The data of its `lead.created` event comes back for the caller to
+/// record as the last write of the transaction (see `events::record`).
 pub(crate) async fn insert(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     patch: LeadPatch,
     origin: Option<(i32, i32)>,
-) -> Result<(lead::Model, crate::live::LiveEvent), AppError> {
+) -> Result<(lead::Model, serde_json::Value), AppError> {
     let mut row = candidate(txn, actor, None, patch).await?;
     row.origin_list_id = origin.map(|o| o.0);
     row.origin_prospect_id = origin.map(|o| o.1);
@@ -452,8 +454,7 @@ pub(crate) async fn insert(
             super::activities::lead_item(entry, "lead_created", actor, &created, now_of(&created));
         data["feed"] = serde_json::to_value(item).unwrap_or_default();
     }
-    let event = events::record(txn, "lead.created", data).await?;
-    Ok((created, event))
+    Ok((created, data))
 }
 
 async fn conflict(db: &impl ConnectionTrait, id: i32) -> Result<AppError, AppError> {

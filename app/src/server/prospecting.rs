@@ -945,8 +945,7 @@ pub async fn convert(
         phone: Some(contact.phone.chars().take(50).collect()),
         ..Default::default()
     };
-    let (created, event) =
-        super::leads::insert(&txn, actor, patch, Some((list.id, row.id))).await?;
+    let (created, data) = super::leads::insert(&txn, actor, patch, Some((list.id, row.id))).await?;
     let claimed = prospect::Entity::update_many()
         .col_expr(prospect::Column::LeadId, Expr::value(created.id))
         .col_expr(
@@ -969,6 +968,7 @@ pub async fn convert(
         .exec(&txn)
         .await?;
     super::scripts::attach_lead(&txn, row.id, created.id).await?;
+    let event = super::events::record(&txn, "lead.created", data).await?;
     txn.commit().await?;
     bus.publish([event]);
     super::leads::get(db, actor, created.id).await

@@ -273,7 +273,7 @@ pub async fn list(
     };
     check.finish()?;
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
-    let offset = query.offset.unwrap_or(0);
+    let offset = query.offset.unwrap_or(0).min(i64::MAX as u64);
     let (items, more) = activities::list(&state.db, &user.0, &filter, limit, offset).await?;
     let next_offset = more.then_some(offset + limit);
     Ok(Json(ActivityListPage {

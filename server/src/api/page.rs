@@ -30,8 +30,9 @@ impl Paging {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
 
+    /// At most `i64::MAX` (what a database can be asked to skip).
     pub fn offset(self) -> u64 {
-        self.offset.unwrap_or(0)
+        self.offset.unwrap_or(0).min(i64::MAX as u64)
     }
 
     /// The offset of the page after this one, if `total` leaves one.
@@ -129,6 +130,7 @@ mod tests {
         assert_eq!(Paging::new(Some(0), None).limit(), 1);
         assert_eq!(Paging::new(Some(10_000), None).limit(), 200);
         let far = Paging::new(None, Some(u64::MAX));
+        assert_eq!(far.offset(), i64::MAX as u64);
         assert_eq!(far.slice(vec![1]).0, Vec::<i32>::new());
         assert_eq!(far.next_offset(3), None);
         let uri: Uri = "/api/v1/goals?kind=leads_won&offset=50&limit=50"

@@ -73,6 +73,67 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// A new, empty PostgreSQL database with a random name on the server of
+/// `CADENCE_TEST_POSTGRES_URL`; `drop` removes it.
+pub struct EmptyPostgres {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl EmptyPostgres {
+    /// `None` when `CADENCE_TEST_POSTGRES_URL` is not set.
+    pub async fn create(prefix: &str) -> Option<EmptyPostgres> {
+        let admin_url = std::env::var("CADENCE_TEST_POSTGRES_URL").ok()?;
+        let name = unique(prefix);
+        let admin = Database::connect(admin_url.as_str())
+            .await
+            .expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base.to_string())
+            .expect("a URL with a database name");
+        Some(EmptyPostgres {
+            url: format!("{base}/{name}"),
+            admin_url,
+            name,
+        })
+    }
+
+    pub async fn drop(self) {
+        let admin = Database::connect(self.admin_url.as_str())
+            .await
+            .expect("connect");
+        admin
+            .execute_unprepared(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .await
+            .expect("drop test database");
+        admin.close().await.ok();
+    }
+}
+
+/// A small deterministic generator (xorshift), for tests that want the same random choices
+/// on every run.
+pub struct Dice(pub u64);
+
+impl Dice {
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
 pub struct TestApp {
     pub backend: Backend,
     pub db: DatabaseConnection,
@@ -104,21 +165,8 @@ impl TestApp {
 
     /// The same, served with `args`.
     pub async fn spawn_postgres_with(args: ServeArgs) -> Option<TestApp> {
-        let admin_url = std::env::var("CADENCE_TEST_POSTGRES_URL").ok()?;
-        let name = unique("cadence_test");
-        let admin = Database::connect(admin_url.as_str())
-            .await
-            .expect("connect to PostgreSQL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(base, _)| base.to_string())
-            .expect("a URL with a database name");
-        let url = format!("{base}/{name}");
+        let empty = EmptyPostgres::create("cadence_test").await?;
+        let (url, admin_url, name) = (empty.url, empty.admin_url, empty.name);
         Some(Self::start_with(Backend::Postgres, url, None, Some((admin_url, name)), args).await)
     }
 
@@ -189,15 +237,15 @@ impl TestApp {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
             }
         }
-        if let Some((admin_url, name)) = &self.postgres {
-            let admin = Database::connect(admin_url.as_str())
-                .await
-                .expect("connect");
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await
-                .expect("drop test database");
-            admin.close().await.ok();
+        if let Some((admin_url, name)) = self.postgres.take() {
+            let url = String::new();
+            EmptyPostgres {
+                url,
+                admin_url,
+                name,
+            }
+            .drop()
+            .await;
         }
     }
 
