@@ -1,6 +1,8 @@
-//! Crash: the `cadence` binary serves a load of lead and activity writes through the API and is
-//! killed (SIGKILL) at a random moment, round after round; after each restart every write that
-//! was answered 2xx is there and intact, and on SQLite `PRAGMA integrity_check` says ok.
+//! Crash: the `cadence` binary serves a load of lead and activity writes and CSV imports through
+//! the API and is killed (SIGKILL) at a random moment, round after round; after each restart
+//! every write that was answered 2xx is there and intact, no import is half visible (a list
+//! shows exactly the rows of its finished imports), and on SQLite `PRAGMA integrity_check` says
+//! ok.
 //! `CADENCE_CRASH_ROUNDS` rounds per database (3 in `make test`, 20 in `make reliability`);
 //! PostgreSQL too when `CADENCE_TEST_POSTGRES_URL` is set. The figures go to standard output.
 
@@ -58,6 +60,39 @@ fn start(db_url: &str) -> (Child, String) {
 struct Acked {
     leads: Vec<(i64, String)>,
     activities: Vec<(i64, i64, String)>,
+    /// Prospecting lists imported into.
+    lists: Vec<i64>,
+    imports_started: usize,
+}
+
+/// A CSV of `rows` good prospects.
+fn csv(rows: usize, round: usize) -> String {
+    let mut text = String::from("Company,Name,Email\n");
+    for i in 0..rows {
+        text.push_str(&format!("Firm {round}-{i},Person {i},p{i}@r{round}.test\n"));
+    }
+    text
+}
+
+/// Imports into one list again and again (a second upload while one runs is refused: fine).
+async fn import(url: String, token: String, list: i64, round: usize, acked: Arc<Mutex<Acked>>) {
+    let client = common::http();
+    loop {
+        let Ok(response) = client
+            .post(format!("{url}/api/v1/prospecting-lists/{list}/import"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body(csv(400, round))
+            .send()
+            .await
+        else {
+            return;
+        };
+        if response.status().as_u16() == 202 {
+            acked.lock().unwrap().imports_started += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// One writer: leads and activities on them, as fast as answers come, until aborted.
@@ -148,6 +183,32 @@ async fn verify(db_url: &str, acked: &Acked) {
             "activity {id} acknowledged, then lost or changed"
         );
     }
+    for list in &acked.lists {
+        let count = |sql: String| {
+            let db = &db;
+            async move {
+                db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .try_get_by_index::<i64>(0)
+                    .unwrap()
+            }
+        };
+        let visible = count(format!(
+            "SELECT COUNT(*) FROM prospects WHERE list_id = {list} AND import_id IS NULL"
+        ))
+        .await;
+        let finished = count(format!(
+            "SELECT CAST(COALESCE(SUM(rows_ok), 0) AS BIGINT) FROM imports \
+             WHERE list_id = {list} AND status = 'done'"
+        ))
+        .await;
+        assert_eq!(
+            visible, finished,
+            "list {list}: the rows of finished imports, and of no other"
+        );
+    }
     if db.get_database_backend() == DbBackend::Sqlite {
         let verdict = db
             .query_one_raw(Statement::from_string(
@@ -217,7 +278,31 @@ async fn crash_rounds(db_url: &str, label: &str) {
         let (mut child, url) = first.take().unwrap_or_else(|| start(db_url));
         let so_far = acked.lock().unwrap().clone();
         verify(db_url, &so_far).await;
-        let writers: Vec<_> = (0..4)
+        // A list per round: an import cut short stays open on its list for a while.
+        let list: Value = common::http()
+            .post(format!("{url}/api/v1/prospecting-lists"))
+            .bearer_auth(&token)
+            .json(&json!({"name": format!("Round {round}"), "columns": [
+                {"name": "Company", "kind": "company"},
+                {"name": "Name", "kind": "person"},
+                {"name": "Email", "kind": "email"},
+            ]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let list = list["id"].as_i64().unwrap();
+        acked.lock().unwrap().lists.push(list);
+        let importer = tokio::spawn(import(
+            url.clone(),
+            token.clone(),
+            list,
+            round,
+            acked.clone(),
+        ));
+        let mut writers: Vec<_> = (0..4)
             .map(|who| {
                 tokio::spawn(write(
                     url.clone(),
@@ -229,13 +314,13 @@ async fn crash_rounds(db_url: &str, label: &str) {
                 ))
             })
             .collect();
+        writers.push(importer);
         tokio::time::sleep(Duration::from_millis(200 + dice.below(1300))).await;
         child.kill().unwrap();
         child.wait().unwrap();
         for writer in writers {
             writer.abort();
         }
-        let _ = round;
     }
     let (mut child, _) = start(db_url);
     let all = acked.lock().unwrap().clone();
@@ -249,9 +334,11 @@ async fn crash_rounds(db_url: &str, label: &str) {
     );
     println!(
         "crash ({label}): {rounds} kill -9 rounds; {} leads and {} activities answered 2xx, \
-         all present and intact after the restarts; lost writes: 0",
+         all present and intact after the restarts; lost writes: 0; {} imports started, no list \
+         showing rows of an unfinished one",
         all.leads.len(),
-        all.activities.len()
+        all.activities.len(),
+        all.imports_started
     );
 }
 
