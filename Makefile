@@ -123,6 +123,7 @@ fuzz-long: build fuzz-tools
 
 ## reliability: the long reliability suite: 20 kill -9 rounds per database, 1,000 concurrent operations over two nodes, 200 live clients over two nodes, the security checks; the figures go to $(CARGO_TARGET_DIR)/reliability.txt
 reliability: smtp-server
+	@[ -n "$${CADENCE_TEST_POSTGRES_URL:-}" ] || { echo "make reliability needs PostgreSQL: set CADENCE_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test)" >&2; exit 1; }
 	CADENCE_TEST_PYTHON=$(PYTHON) CADENCE_CRASH_ROUNDS=20 CADENCE_CONCURRENCY_OPS=1000 CADENCE_LIVE_CLIENTS=200 \
 		cargo test -p server --features app/ssr --test crash --test nodes --test security --test roles -- --nocapture --test-threads=1 \
 		2>&1 | tee $(CARGO_TARGET_DIR)/reliability.log
