@@ -38,6 +38,9 @@ endef
 # The API fuzzer, from PyPI, in a virtual environment kept beside the build cache.
 VENV := $(CARGO_TARGET_DIR)/venv
 SCHEMATHESIS_VERSION := 4.32.5
+# The example checker (server/tests/support/check_examples.py) reads schemas with jsonschema.
+JSONSCHEMA_VERSION := 4.26.0
+FUZZ_TOOLS := $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION)-jsonschema-$(JSONSCHEMA_VERSION)
 
 .PHONY: run build site server tools rust-tools node-tools chromium smtp-server fuzz-tools test fmt-check clippy test-rust test-e2e test-fuzz fuzz-long reliability nginx nodes bench-board bench-activities bench-import bench-goals bench-reports seed-large clean
 
@@ -104,14 +107,15 @@ test-rust: smtp-server
 test-e2e: build chromium
 	cd end2end && CADENCE_BIN=$(BIN) CADENCE_SITE=$(SITE) node --test --test-concurrency=1 tests/
 
-## fuzz-tools: schemathesis $(SCHEMATHESIS_VERSION) in $(VENV)
-fuzz-tools: $(VENV)/bin/schemathesis
+## fuzz-tools: schemathesis $(SCHEMATHESIS_VERSION) and jsonschema $(JSONSCHEMA_VERSION) in $(VENV)
+fuzz-tools: $(FUZZ_TOOLS)
 
-$(VENV)/bin/schemathesis:
+$(FUZZ_TOOLS):
 	$(call debian_package,$(PYTHON) -m venv --help && $(PYTHON) -c 'import ensurepip',python3-venv,the API fuzzer)
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION) jsonschema==$(JSONSCHEMA_VERSION)
+	touch $@
 
 ## test-fuzz: a short schemathesis pass over every API operation (zero 5xx, zero schema violations)
 test-fuzz: build fuzz-tools
