@@ -223,8 +223,8 @@ pub async fn begin(
             ));
         }
     }
-    // Whole milliseconds: the upload's file name holds them, read back alike on every backend.
-    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+    // Whole microseconds: the upload's file name holds them, read back alike on every backend.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
     let plan = Plan {
         targets: options.mapping.clone().unwrap_or_default(),
         created: Vec::new(),
@@ -255,10 +255,13 @@ pub async fn begin(
 /// Where an upload is stored while it is imported: named by process, import and its start
 /// (several workspaces in one process, as in the tests, have imports with the same ids).
 pub fn upload_path(import_id: i32, created_at: chrono::DateTime<Utc>) -> PathBuf {
+    // Microseconds, not milliseconds: two databases served by one process (the tests' SQLite
+    // and PostgreSQL twins) started imports with the same id in the same millisecond, and one
+    // deleted the other's file.
     std::env::temp_dir().join(format!(
         "cadence-import-{}-{import_id}-{}.csv",
         std::process::id(),
-        created_at.timestamp_millis()
+        created_at.timestamp_micros()
     ))
 }
 
