@@ -361,21 +361,74 @@ impl<'a> Api<'a> {
     }
 
     pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self
-            .client
-            .request(method.parse().unwrap(), self.app.api(path))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        bearer_send(&self.client, method, self.app.api(path), &self.token, body)
+            .await
+            .unwrap()
     }
 
     pub async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let (status, value) = self.send(method, path, body).await;
+        assert!(status.is_success(), "{method} {path}: {status} {value}");
+        value
+    }
+}
+
+/// One API call with a bearer token: the status and the JSON answer (`Null` when there is
+/// none); `Err` when no answer came (a server killed mid-request, say).
+pub async fn bearer_send(
+    client: &Client,
+    method: &str,
+    url: String,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Result<(StatusCode, Value)> {
+    let mut request = client
+        .request(method.parse().unwrap(), url)
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let text = response.text().await?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// A REST API client for a server at any address (a child process, another node).
+#[derive(Clone)]
+pub struct Bearer {
+    pub client: Client,
+    /// The server's address, without `/api/v1`.
+    pub base: String,
+    pub token: String,
+}
+
+impl Bearer {
+    pub fn new(base: &str, token: &str) -> Bearer {
+        Bearer {
+            client: http(),
+            base: base.to_string(),
+            token: token.to_string(),
+        }
+    }
+
+    /// `Err` when the server did not answer.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Result<(StatusCode, Value)> {
+        let url = format!("{}/api/v1{path}", self.base);
+        bearer_send(&self.client, method, url, &self.token, body).await
+    }
+
+    /// The answer of a call that must succeed.
+    pub async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let (status, value) = self
+            .send(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         assert!(status.is_success(), "{method} {path}: {status} {value}");
         value
     }
