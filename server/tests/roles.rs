@@ -1,15 +1,20 @@
-//! The role matrix: every server function and API route, called anonymously and as each role.
+//! The role matrix: every server function and API route, called anonymously, as each role, as
+//! a deactivated user and (API) with a revoked token.
 
 #[macro_use]
 mod common;
 
+use app::server::entity::user;
 use common::TestApp;
 use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 const ANON: usize = 0;
 const MEMBER: usize = 1;
 const MANAGER: usize = 2;
 const ADMIN: usize = 3;
+/// A manager whose account was turned off while logged in: answered as anonymous.
+const DEACTIVATED: usize = 4;
 
 /// (endpoint, form, expected status for anonymous / member / manager / admin)
 type Case = (&'static str, Vec<(&'static str, &'static str)>, [u16; 4]);
@@ -483,13 +488,28 @@ async fn every_server_function_checks_the_role(app: &TestApp) {
     }
     for (endpoint, form, expected) in server_fns() {
         // Fresh clients per call: some calls (logout, create_segment) change state.
-        for who in [ANON, MEMBER, MANAGER, ADMIN] {
+        for who in [ANON, MEMBER, MANAGER, ADMIN, DEACTIVATED] {
             let client = match who {
                 ANON => app.client(),
                 MEMBER => app.logged_in("member").await.0,
                 MANAGER => app.logged_in("manager").await.0,
-                _ => app.logged_in("admin").await.0,
+                ADMIN => app.logged_in("admin").await.0,
+                _ => {
+                    // A manager turned off while logged in (the row only: deactivating through
+                    // the app also ends the sessions). They are treated as a visitor.
+                    let (client, id) = app.logged_in("manager").await;
+                    let model = user::Entity::find_by_id(id)
+                        .one(&app.db)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    let mut model: user::ActiveModel = model.into();
+                    model.active = Set(false);
+                    model.update(&app.db).await.unwrap();
+                    client
+                }
             };
+            let want = expected[if who == DEACTIVATED { ANON } else { who }];
             // Server functions taking structured arguments read JSON.
             let response = match form.as_slice() {
                 [("json", body)] => client
@@ -504,8 +524,8 @@ async fn every_server_function_checks_the_role(app: &TestApp) {
             let status = response.status().as_u16();
             let body = response.text().await.unwrap();
             assert_eq!(
-                status, expected[who],
-                "{endpoint} as {who} (0 anon, 1 member, 2 manager, 3 admin): {body}"
+                status, want,
+                "{endpoint} as {who} (0 anon, 1 member, 2 manager, 3 admin, 4 deactivated): {body}"
             );
             // Refusals are readable, never a stack trace.
             if status >= 400 {
