@@ -214,6 +214,26 @@ async fn a_tokens_rate_limit_is_counted_across_nodes() {
         StatusCode::OK,
         "another token is not affected"
     );
+    // Strings that are not tokens get 401 and no window: a flood of them leaves nothing behind.
+    for i in 0..20 {
+        let response = me(app.url.clone(), format!("cad_not_a_token_{i}")).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let windows: i64 = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT COUNT(*) FROM api_rate_windows",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(
+        windows, 2,
+        "a window for each of the two tokens, none for the others"
+    );
     b.stop().await;
     app.finish().await;
 }

@@ -16,7 +16,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
-use sha2::{Digest, Sha256};
 
 use super::ApiError;
 
@@ -61,7 +60,7 @@ impl RateLimiter {
             return Ok(());
         }
         if let Some(db) = &self.shared {
-            return match self.check_shared(db, token, Utc::now()).await {
+            return match self.check_shared(db, token).await {
                 Ok(answer) => answer,
                 Err(error) => {
                     // The API stays up when the count cannot be kept.
@@ -89,38 +88,42 @@ impl RateLimiter {
 
 impl RateLimiter {
     /// Counts a request in the token's window in the database (opening a new window when the
-    /// last one is over) and reads the count back, in one statement.
+    /// last one is over) and reads the count back, in one statement. Only tokens that exist
+    /// and are not revoked get a window (any other is answered 401 by the API anyway), and
+    /// times are the database's, so that every node's clock agrees.
     async fn check_shared(
         &self,
         db: &DatabaseConnection,
         token: &str,
-        now: DateTime<Utc>,
     ) -> Result<Result<(), u64>, sea_orm::DbErr> {
-        let key: String = Sha256::digest(token.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let key = app::server::tokens::hash(token);
+        let window_ms = self.length.num_milliseconds();
         let row = db
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "INSERT INTO api_rate_windows (token_key, opened_at, hits) VALUES ($1, $2, 1) \
+                "INSERT INTO api_rate_windows (token_key, opened_at, hits) \
+                 SELECT $1, now(), 1 WHERE EXISTS \
+                     (SELECT 1 FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL) \
                  ON CONFLICT (token_key) DO UPDATE SET \
-                 opened_at = CASE WHEN api_rate_windows.opened_at <= $3 \
+                 opened_at = CASE WHEN api_rate_windows.opened_at <= now() - $2::float8 * interval '1 millisecond' \
                      THEN EXCLUDED.opened_at ELSE api_rate_windows.opened_at END, \
-                 hits = CASE WHEN api_rate_windows.opened_at <= $3 \
+                 hits = CASE WHEN api_rate_windows.opened_at <= now() - $2::float8 * interval '1 millisecond' \
                      THEN 1 ELSE api_rate_windows.hits + 1 END \
-                 RETURNING opened_at, hits",
-                [key.into(), now.into(), (now - self.length).into()],
+                 RETURNING hits, \
+                     CAST(EXTRACT(EPOCH FROM (opened_at - now())) * 1000 AS BIGINT) + $2",
+                [key.into(), window_ms.into()],
             ))
-            .await?
-            .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the rate window".into()))?;
-        let opened: DateTime<Utc> = row.try_get_by_index(0)?;
-        let hits: i32 = row.try_get_by_index(1)?;
+            .await?;
+        // No window: not a token of this workspace.
+        let Some(row) = row else {
+            return Ok(Ok(()));
+        };
+        let hits: i32 = row.try_get_by_index(0)?;
+        let wait_ms: i64 = row.try_get_by_index(1)?;
         if hits as i64 <= i64::from(self.limit) {
             return Ok(Ok(()));
         }
-        let wait_ms = (opened + self.length - now).num_milliseconds().max(1);
-        Ok(Err(((wait_ms + 999) / 1000) as u64))
+        Ok(Err(((wait_ms.max(1) + 999) / 1000) as u64))
     }
 }
 
