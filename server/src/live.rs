@@ -118,6 +118,12 @@ pub async fn stream(state: AppState, after: Option<i64>) -> Result<EventStream, 
     let closing = state.bus.closing();
     let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
     keep_alive.reset();
+    // An id above every recorded event comes from before a restore of an older backup: the
+    // client follows from the newest event, or it would skip new ones until ids caught up.
+    let after = match after {
+        Some(after) => Some(after.min(events::last_id(&state.db).await?)),
+        None => None,
+    };
     let follower = Follower {
         receiver,
         closing,

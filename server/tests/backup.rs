@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use futures::StreamExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use server::config::ServeArgs;
 
@@ -115,6 +116,8 @@ async fn a_backup_taken_while_serving_restores_every_table_as_it_was() {
         .unwrap();
     assert!(created.status().is_success());
     assert_ne!(dump(&db).await, before, "the database changed");
+    // The last event a browser open now has seen: above every event of the backup.
+    let seen = app::server::events::last_id(&db).await.unwrap();
     running.stop().await;
     db.close().await.unwrap();
 
@@ -168,6 +171,49 @@ async fn a_backup_taken_while_serving_restores_every_table_as_it_was() {
     assert_eq!(after.len(), before.len());
     let first_difference = after.iter().zip(&before).position(|(a, b)| a != b);
     assert_eq!(first_difference, None, "every table as at the backup");
+    // That browser comes back with its Last-Event-ID, above every restored event: it still
+    // gets what happens next.
+    assert!(app::server::events::last_id(&db).await.unwrap() < seen);
+    let running = server::spawn(db.clone(), &ServeArgs::for_tests("target/no-site".into()))
+        .await
+        .unwrap();
+    let token = {
+        let admin = app::server::users::find_by_email(&db, "admin@demo.test")
+            .await
+            .unwrap()
+            .unwrap();
+        app::server::tokens::create(&db, admin.id, "after restore")
+            .await
+            .unwrap()
+            .token
+    };
+    let mut stream = client
+        .get(format!("{}/api/v1/events", running.url()))
+        .bearer_auth(&token)
+        .header("Last-Event-ID", seen.to_string())
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream();
+    let created = client
+        .post(format!("{}/api/v1/leads", running.url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "After the restore"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.status().is_success());
+    let mut text = String::new();
+    while !text.contains("After the restore") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await
+            .unwrap_or_else(|_| panic!("no new event after the restore: {text}"))
+            .expect("the stream goes on")
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(stream);
+    running.stop().await;
     db.close().await.unwrap();
     let kept = std::fs::read_dir(&dir)
         .unwrap()
