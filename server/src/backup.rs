@@ -39,9 +39,16 @@ const POSTGRES: &str = "This database is PostgreSQL: back it up with `pg_dump --
 
 /// The file of a `sqlite://` URL.
 pub fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let path = url.strip_prefix("sqlite://")?;
-    let file = path.split('?').next().unwrap_or(path);
-    (file != ":memory:" && !file.is_empty()).then(|| PathBuf::from(file))
+    // Read as the SQLite driver reads it: `sqlite://` or `sqlite:`, the path percent-decoded
+    // (so that `%20` is a space and `%3F` a question mark), the options after `?` left out.
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or(rest);
+    let file = percent_encoding::percent_decode_str(file)
+        .decode_utf8()
+        .ok()?;
+    (file != ":memory:" && !file.is_empty()).then(|| PathBuf::from(&*file))
 }
 
 /// Held by `cadence serve` on a SQLite database (an exclusive lock on `<database>.serving`, let
@@ -210,4 +217,26 @@ async fn check(file: &Path) -> Result<Summary, BoxError> {
     .await;
     db.close().await.ok();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+    use std::path::PathBuf;
+
+    #[test]
+    fn sqlite_urls_name_the_file_the_driver_opens() {
+        let file = |url| sqlite_file(url);
+        assert_eq!(
+            file("sqlite://data/cadence.db?mode=rwc"),
+            Some(PathBuf::from("data/cadence.db"))
+        );
+        assert_eq!(
+            file("sqlite:/srv/My%20CRM/cadence%3F.db"),
+            Some(PathBuf::from("/srv/My CRM/cadence?.db"))
+        );
+        assert_eq!(file("sqlite://:memory:"), None);
+        assert_eq!(file("sqlite://"), None);
+        assert_eq!(file("postgres://postgres@127.0.0.1/cadence"), None);
+    }
 }
