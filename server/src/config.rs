@@ -171,6 +171,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CADENCE_DEMO")]
     pub demo: bool,
 
+    /// The addresses people open Cadence at, comma-separated ("https://crm.example.com"). When
+    /// given, the app's changes are accepted only from pages of these origins; without it, the
+    /// request's own address (Host, or X-Forwarded-Host from a proxy) is taken for this site's.
+    #[arg(long, env = "CADENCE_PUBLIC_URL", value_delimiter = ',')]
+    pub public_url: Vec<String>,
+
     /// Mark the session cookie Secure (serve behind HTTPS).
     #[arg(long, env = "CADENCE_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -211,6 +217,7 @@ impl ServeArgs {
             addr: "127.0.0.1:0".parse().expect("valid address"),
             site_root,
             demo: false,
+            public_url: Vec::new(),
             secure_cookies: false,
             session_idle_days: 7,
             // Tests run the digest job themselves, with the time they choose.

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod digest;
+mod guards;
 pub mod live;
 mod notify;
 pub mod seed;
@@ -43,18 +44,15 @@ const MIGRATION_LOCK: i64 = 0x0063_6164_6d69_6772;
 
 /// Opens the database (creating a SQLite file and its folder if needed) and migrates it.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, BoxError> {
-    let url = if let Some(path) = url.strip_prefix("sqlite://") {
-        let file = path.split('?').next().unwrap_or(path);
-        if file != ":memory:" {
-            if let Some(parent) = std::path::Path::new(file).parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)?;
-                }
+    let url = if url.starts_with("sqlite:") {
+        if let Some(parent) = backup::sqlite_file(url).as_deref().and_then(|f| f.parent()) {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
             }
         }
-        if path.contains("mode=") {
+        if url.contains("mode=") {
             url.to_string()
-        } else if path.contains('?') {
+        } else if url.contains('?') {
             format!("{url}&mode=rwc")
         } else {
             format!("{url}?mode=rwc")
@@ -159,11 +157,14 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
         .layer(axum::middleware::map_response(error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            resolve_page_user,
+            guards::resolve_page_user,
         ))
         .layer(sessions)
-        .layer(axum::middleware::map_response(security_headers))
-        .layer(axum::middleware::from_fn(same_site_writes))
+        .layer(axum::middleware::map_response(guards::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            guards::Origins::new(&args.public_url),
+            guards::same_site_writes,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {
@@ -182,102 +183,6 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
                 ),
         )
         .with_state(state)
-}
-
-/// Refuses a change sent to a server function from another site (cross-site request forgery):
-/// a browser says where a form or a script was with `Origin`, which must be this server's
-/// address. Requests without `Origin` (other programs) pass; the session cookie is `SameSite=Lax`
-/// too. The REST API (`/api/v1`) is left to its own checks: it authenticates with tokens.
-async fn same_site_writes(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::http::{header, Method, StatusCode};
-    use axum::response::IntoResponse;
-    let writes = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    let path = request.uri().path();
-    if writes && path.starts_with("/api/") && !path.starts_with("/api/v1/") {
-        let header_text = |name| {
-            request
-                .headers()
-                .get(name)
-                .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
-        };
-        if let Some(origin) = header_text(header::ORIGIN) {
-            let from = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            // This server's address as the browser used it: `Host` (HTTP/1), the URI's
-            // authority (HTTP/2), or what a proxy in front says it forwarded. A cross-site page
-            // cannot set the latter without a CORS preflight, which this server never grants.
-            let ours = [
-                header_text(header::HOST),
-                request.uri().authority().map(|a| a.as_str()),
-                header_text(header::HeaderName::from_static("x-forwarded-host")),
-            ];
-            if !ours.contains(&Some(from)) {
-                tracing::warn!(%origin, path, "a cross-site request was refused");
-                return (
-                    StatusCode::FORBIDDEN,
-                    "Refused: this request came from another site.",
-                )
-                    .into_response();
-            }
-        }
-    }
-    next.run(request).await
-}
-
-/// Headers on every answer: no content-type sniffing, no address sent to other sites, never
-/// in a frame. Pages carry their own Content-Security-Policy (with the nonce of their inline
-/// scripts, see `app::page_policy`); any other answer may load nothing.
-async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
-    use axum::http::header::{
-        CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-    };
-    use axum::http::HeaderValue;
-    let headers = response.headers_mut();
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers
-        .entry(CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(
-            "default-src 'none'; frame-ancestors 'none'",
-        ));
-    response
-}
-
-/// Resolves the logged-in user of a page request before the page renders: the page and its
-/// top bar read it at once, and the document carries it to the browser.
-async fn resolve_page_user(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let path = request.uri().path();
-    let is_page = matches!(
-        *request.method(),
-        axum::http::Method::GET | axum::http::Method::HEAD
-    ) && !["/api/", "/pkg/", "/vendor/"]
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
-        && path != "/healthz"
-        && !path.rsplit('/').next().unwrap_or("").contains('.');
-    if is_page {
-        if let Some(session) = request
-            .extensions()
-            .get::<tower_sessions::Session>()
-            .cloned()
-        {
-            let user = app::server::session_user(&state.db, &session).await;
-            request
-                .extensions_mut()
-                .insert(app::components::layout::PageUser(user));
-        }
-    }
-    next.run(request).await
 }
 
 /// Server functions that fail before their body runs (arguments that cannot be read) answer

@@ -200,3 +200,36 @@ async fn a_server_function_call_from_another_site_is_refused(app: &TestApp) {
     );
 }
 on_both_backends!(csrf, a_server_function_call_from_another_site_is_refused);
+
+/// Behind a proxy that rewrites `Host` (and says nothing of it), the `--public-url` addresses
+/// are this site's: changes from them pass, from anywhere else (the request's own address
+/// included) they are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_public_urls_only_their_pages_may_change_anything() {
+    let mut args = server::config::ServeArgs::for_tests("target/no-site".into());
+    args.public_url = vec![
+        "https://CRM.example.test/".into(),
+        "http://127.0.0.1:8080".into(),
+    ];
+    let app = TestApp::spawn_with(args).await;
+    app.user("proxied@example.test", "admin").await;
+    let form = [("email", "proxied@example.test"), ("password", PASSWORD)];
+    let login = |origin: String| {
+        app.client()
+            .post(format!("{}/api/login", app.url))
+            .header(reqwest::header::ORIGIN, origin)
+            .form(&form)
+            .send()
+    };
+    for (origin, status) in [
+        ("https://crm.example.test", StatusCode::OK),
+        ("http://127.0.0.1:8080", StatusCode::OK),
+        (app.url.as_str(), StatusCode::FORBIDDEN),
+        ("http://crm.example.test", StatusCode::FORBIDDEN),
+        ("https://evil.example", StatusCode::FORBIDDEN),
+    ] {
+        let answer = login(origin.to_string()).await.unwrap();
+        assert_eq!(answer.status(), status, "a login from {origin}");
+    }
+    app.finish().await;
+}
