@@ -9,6 +9,7 @@
 
 use std::time::{Duration as StdDuration, Instant};
 
+use app::domain::goal::GoalKind;
 use app::domain::webhook::{signed_text, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER};
 use app::error::AppError;
 use app::live::LiveEvent;
@@ -81,18 +82,10 @@ pub async fn tick(
 ) -> Result<Report, AppError> {
     let mut report = Report::default();
     let hooks = store::active(db).await?;
-    // A goal is met only through a change, so goals are looked at when a webhook that wants
-    // them has events it has not read yet.
-    let newest = app::server::events::last_id(db).await?;
-    if hooks
-        .iter()
-        .any(|h| h.cursor < newest && h.events.split_whitespace().any(|e| e == "goal.met"))
-    {
-        // Deliveries go on when goals cannot be looked at.
-        match app::server::goals::record_met(db, now).await {
-            Ok(met) => report.goals_met = met,
-            Err(error) => tracing::warn!(?error, "webhooks: the goals met could not be recorded"),
-        }
+    // Deliveries go on when goals cannot be looked at.
+    match goals_met(db, &hooks, now).await {
+        Ok(met) => report.goals_met = met,
+        Err(error) => tracing::warn!(?error, "webhooks: the goals met could not be recorded"),
     }
     for hook in hooks {
         let Some(hook) = store::take(db, hook.id, now, LEASE).await? else {
@@ -104,6 +97,33 @@ pub async fn tick(
     }
     store::prune(db, now).await?;
     Ok(report)
+}
+
+/// A goal is met only through a change: goals are looked at when a webhook that wants
+/// `goal.met` has events it has not read yet, and only the kinds of goal those events feed
+/// (a new activity: activity goals; a lead created or won: lead and revenue goals).
+async fn goals_met(
+    db: &DatabaseConnection,
+    hooks: &[app::server::entity::webhook::Model],
+    now: DateTime<Utc>,
+) -> Result<Vec<LiveEvent>, AppError> {
+    let Some(read_up_to) = hooks
+        .iter()
+        .filter(|h| h.events.split_whitespace().any(|e| e == "goal.met"))
+        .map(|h| h.cursor)
+        .min()
+    else {
+        return Ok(Vec::new());
+    };
+    let mut kinds: Vec<GoalKind> = Vec::new();
+    for event in app::server::events::kinds_since(db, read_up_to).await? {
+        for kind in GoalKind::fed_by(&event) {
+            if !kinds.contains(kind) {
+                kinds.push(*kind);
+            }
+        }
+    }
+    app::server::goals::record_met(db, &kinds, now).await
 }
 
 async fn send_queue(

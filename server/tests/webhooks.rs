@@ -552,7 +552,7 @@ async fn a_goal_met_is_sent_once_per_period(app: &TestApp) {
     let third = log_call().await;
     assert!(third.goals_met.is_empty(), "met once per period");
     assert!(
-        app::server::goals::record_met(&app.db, Utc::now())
+        app::server::goals::record_met(&app.db, &app::domain::goal::GoalKind::ALL, Utc::now())
             .await
             .unwrap()
             .is_empty(),

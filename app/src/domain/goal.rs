@@ -30,6 +30,21 @@ impl GoalKind {
         GoalKind::RevenueWon,
     ];
 
+    /// The kinds of goal whose totals an event of `event_kind` can change: activities feed
+    /// activity goals; leads (and prospects becoming leads) feed the lead and revenue goals.
+    pub fn fed_by(event_kind: &str) -> &'static [GoalKind] {
+        const LEADS: [GoalKind; 3] = [
+            GoalKind::LeadsCreated,
+            GoalKind::LeadsWon,
+            GoalKind::RevenueWon,
+        ];
+        match event_kind.split('.').next() {
+            Some("activity") => &[GoalKind::Activities],
+            Some("lead" | "prospect") => &LEADS,
+            _ => &[],
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             GoalKind::Activities => "activities",
@@ -299,6 +314,25 @@ fn percent_of(value: i64, target: i64) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn events_feed_only_the_goals_they_count_in() {
+        assert_eq!(GoalKind::fed_by("activity.created"), [GoalKind::Activities]);
+        assert_eq!(GoalKind::fed_by("activity.deleted"), [GoalKind::Activities]);
+        for kind in ["lead.created", "lead.status_changed", "prospect.converted"] {
+            assert_eq!(
+                GoalKind::fed_by(kind),
+                [
+                    GoalKind::LeadsCreated,
+                    GoalKind::LeadsWon,
+                    GoalKind::RevenueWon
+                ]
+            );
+        }
+        for kind in ["goal.met", "activity_types.changed", "pipeline.changed"] {
+            assert!(GoalKind::fed_by(kind).is_empty(), "{kind}");
+        }
+    }
 
     #[test]
     fn targets_are_positive_whole_numbers_or_money() {

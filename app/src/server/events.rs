@@ -209,6 +209,21 @@ pub async fn since(
         .collect())
 }
 
+/// The kinds of the events after `after_id` ("lead.created", "activity.updated"…), each once.
+pub async fn kinds_since(
+    db: &impl ConnectionTrait,
+    after_id: i64,
+) -> Result<Vec<String>, AppError> {
+    Ok(event::Entity::find()
+        .select_only()
+        .column(event::Column::Kind)
+        .distinct()
+        .filter(event::Column::Id.gt(after_id as i32))
+        .into_tuple::<String>()
+        .all(db)
+        .await?)
+}
+
 fn live_event(m: event::Model) -> LiveEvent {
     LiveEvent {
         id: m.id as i64,

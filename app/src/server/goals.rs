@@ -943,10 +943,25 @@ pub async fn progress_at(
     user_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<Vec<GoalProgress>, AppError> {
+    progress_of(db, date, user_id, &GoalKind::ALL, now).await
+}
+
+/// As [`progress_at`], for the goals of `kinds` only.
+async fn progress_of(
+    db: &impl ConnectionTrait,
+    date: Option<NaiveDate>,
+    user_id: Option<i32>,
+    kinds: &[GoalKind],
+    now: DateTime<Utc>,
+) -> Result<Vec<GoalProgress>, AppError> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
     let cal = calendar(db).await?;
     let date = date.unwrap_or(cal.today(now));
     let names = Names::load(db).await?;
     let models = goal::Entity::find()
+        .filter(goal::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
         .order_by_asc(goal::Column::Id)
         .all(db)
         .await?;
@@ -968,17 +983,18 @@ pub async fn progress_at(
     Ok(out)
 }
 
-/// Records `goal.met` for each goal whose total reached its target for the first time in its
-/// current period: once per goal and period, whichever process or node gets there first (the
-/// unique key of `goal_attainments` decides). The events recorded, for the bus.
+/// Records `goal.met` for each goal of `kinds` whose total reached its target for the first
+/// time in its current period: once per goal and period, whichever process or node gets there
+/// first (the unique key of `goal_attainments` decides). The events recorded, for the bus.
 pub async fn record_met(
     db: &sea_orm::DatabaseConnection,
+    kinds: &[GoalKind],
     now: DateTime<Utc>,
 ) -> Result<Vec<crate::live::LiveEvent>, AppError> {
     use sea_orm::sea_query::OnConflict;
     use sea_orm::TransactionTrait;
     let mut recorded = Vec::new();
-    for progress in progress_at(db, None, None, now).await? {
+    for progress in progress_of(db, None, None, kinds, now).await? {
         let Some(total) = progress.rows.last().map(|r| r.pace) else {
             continue;
         };
