@@ -131,8 +131,8 @@ reliability: smtp-server
 	CADENCE_TEST_PYTHON=$(PYTHON) CADENCE_CRASH_ROUNDS=20 CADENCE_CONCURRENCY_OPS=1000 CADENCE_LIVE_CLIENTS=200 \
 		cargo test -p server --features app/ssr --test crash --test nodes --test security --test roles -- --nocapture --test-threads=1 \
 		2>&1 | tee $(CARGO_TARGET_DIR)/reliability.log
-	@grep -E '(crash \(|node failover|concurrency:|multi-node live:)|^test result|^test .* (ok|FAILED)$$' $(CARGO_TARGET_DIR)/reliability.log \
-		| sed -E 's/^test [a-z0-9_:]+ \.\.\. ((crash|node failover|concurrency|multi-node).*)/\1/' | tee $(CARGO_TARGET_DIR)/reliability.txt
+	@grep -E '(crash \(|node failover|concurrency:|multi-node live:|secrets in the log:)|^test result|^test .* (ok|FAILED)$$' $(CARGO_TARGET_DIR)/reliability.log \
+		| sed -E 's/^test [a-z0-9_:]+ \.\.\. ((crash|node failover|concurrency|multi-node|secrets in the log).*)/\1/' | tee $(CARGO_TARGET_DIR)/reliability.txt
 
 ## nginx: Debian's nginx, for `make nodes`
 nginx:

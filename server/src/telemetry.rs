@@ -1,4 +1,6 @@
-//! Logs with tracing: `RUST_LOG` filters, default `info`.
+//! Logs with tracing, on standard error (standard output carries what commands print, such as
+//! the address `serve` listens on): `RUST_LOG` filters, default `info`; colours only on a
+//! terminal.
 
 use tracing_subscriber::EnvFilter;
 
@@ -8,5 +10,7 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

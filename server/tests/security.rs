@@ -233,3 +233,154 @@ async fn with_public_urls_only_their_pages_may_change_anything() {
     }
     app.finish().await;
 }
+
+/// Passwords, API tokens and the SMTP password never reach the server's log, even at debug
+/// level: the binary is set up, logged into (wrongly, then rightly), has its password changed,
+/// a token made and used, the relay's password saved on the admin page and given in the
+/// environment; then its log is searched for each secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_stay_out_of_the_log() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("cadence_secrets_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log_file = dir.join("server.log");
+    let (first, second, wrong) = (
+        "First-Passw0rd-61",
+        "Second-Passw0rd-62",
+        "Wrong-Passw0rd-63",
+    );
+    let (smtp_env, smtp_saved) = ("Smtp-Secret-From-Env-64", "Smtp-Secret-Saved-65");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cadence"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--site-root",
+            "target/no-site",
+        ])
+        .args(["--no-digest", "--no-webhooks"])
+        .env(
+            "CADENCE_DATABASE_URL",
+            format!("sqlite://{}/secrets.db", dir.display()),
+        )
+        .env("CADENCE_SMTP_HOST", "127.0.0.1")
+        .env("CADENCE_SMTP_USER", "relay-user")
+        .env("CADENCE_SMTP_PASSWORD", smtp_env)
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log_file).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Cadence is running at ")
+        .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
+        .to_string();
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let call = |endpoint: &str, form: Vec<(&str, &str)>| {
+        browser
+            .post(format!("{url}/api/{endpoint}"))
+            .form(&form)
+            .send()
+    };
+    let setup = vec![
+        ("workspace_name", "Secret Co"),
+        ("name", "Sam Secret"),
+        ("email", "sam@secret.test"),
+        ("password", first),
+    ];
+    assert_eq!(
+        call("setup_first_admin", setup).await.unwrap().status(),
+        200
+    );
+    let refused = call(
+        "login",
+        vec![("email", "sam@secret.test"), ("password", wrong)],
+    )
+    .await;
+    assert_eq!(refused.unwrap().status(), 401);
+    let login = call(
+        "login",
+        vec![("email", "sam@secret.test"), ("password", first)],
+    )
+    .await;
+    assert_eq!(login.unwrap().status(), 200);
+    let change = vec![
+        ("current_password", first),
+        ("new_password", second),
+        ("confirm_password", second),
+    ];
+    assert_eq!(call("change_password", change).await.unwrap().status(), 200);
+    let made: serde_json::Value = call("create_token", vec![("name", "log check")])
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = made["token"].as_str().unwrap().to_string();
+    let settings = vec![
+        ("digest_time", "07:30"),
+        ("public_url", ""),
+        ("smtp_host", "smtp.secret.test"),
+        ("smtp_port", "587"),
+        ("smtp_security", "starttls"),
+        ("smtp_user", "saved-user"),
+        ("smtp_password", smtp_saved),
+        ("smtp_from", "Cadence <digest@secret.test>"),
+    ];
+    assert_eq!(
+        call("save_digest_settings", settings)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let api = common::Bearer::new(&url, &token);
+    api.ok("GET", "/me", None).await;
+    api.ok(
+        "POST",
+        "/pipelines",
+        Some(json!({"name": "Sales", "steps": ["New"]})),
+    )
+    .await;
+    api.ok("POST", "/leads", Some(json!({"title": "Logged lead"})))
+        .await;
+    let forged = common::Bearer::new(&url, "cad_0000forged0000token");
+    assert_eq!(
+        forged.send("GET", "/me", None).await.unwrap().0,
+        StatusCode::UNAUTHORIZED
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let log = std::fs::read_to_string(&log_file).unwrap();
+    assert!(
+        log.lines().count() > 20 && log.contains("/api/login"),
+        "the log is there and tells of the requests: {log}"
+    );
+    let token_secret = token.trim_start_matches("cad_");
+    for (what, secret) in [
+        ("the first password", first),
+        ("the second password", second),
+        ("a wrong password", wrong),
+        ("the SMTP password from the environment", smtp_env),
+        ("the SMTP password saved on the admin page", smtp_saved),
+        ("the API token", token_secret),
+        ("a forged token", "0000forged0000token"),
+    ] {
+        assert!(!log.contains(secret), "{what} is in the log");
+    }
+    println!(
+        "secrets in the log: none of 7 (passwords, tokens, SMTP passwords) in {} lines at debug level",
+        log.lines().count()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
