@@ -120,3 +120,41 @@ test('a member sees the reports about themselves only, on a phone', async () => 
   assert.deepEqual(page.errors, [], 'no errors in the page');
   await rep.context.close();
 });
+
+test('names people typed stay text in the charts, their tooltips included', async () => {
+  const admin = await openAs(env, 'admin@demo.test', '/reports/team-activity?range=this_quarter');
+  const page = admin.page;
+  const base = env.server.url;
+  // The app's own calls carry this header; the API refuses cookie writes without it.
+  const headers = { 'X-Requested-With': 'cadence-e2e' };
+  const markup = '<img src=x onerror=window.__xss=1>';
+  const created = await page.request.post(`${base}/api/v1/activity-types`, { data: { name: markup }, headers });
+  assert.equal(created.status(), 201, await created.text());
+  const type = await created.json();
+  const leads = await (await page.request.get(`${base}/api/v1/leads?limit=1`)).json();
+  const logged = await page.request.post(`${base}/api/v1/activities`, {
+    data: { type_id: type.id, lead_id: leads.items[0].id },
+    headers,
+  });
+  assert.equal(logged.status(), 201, await logged.text());
+
+  await page.goto(`${base}/reports/team-activity?range=this_quarter`);
+  await page.locator('.report-table table').first().waitFor();
+  await chartDrawn(page, 'team-activity');
+  const table = await page.locator('.report-table thead').first().innerText();
+  assert.ok(table.includes(markup), `the table's heading names the type as text: ${table}`);
+  // Hovering over the bars shows a tooltip (HTML, drawn by ECharts) listing every type.
+  const chart = page.locator('#report-chart-team-activity');
+  const box = await chart.locator('canvas').first().boundingBox();
+  let tooltip = '';
+  for (let i = 1; i < 20 && !tooltip.includes(markup); i++) {
+    await page.mouse.move(box.x + (box.width * i) / 20, box.y + box.height / 2);
+    await page.waitForTimeout(150);
+    tooltip = await chart.evaluate((el) => el.innerText);
+  }
+  assert.ok(tooltip.includes(markup), `a tooltip names the type as text: ${tooltip}`);
+  assert.equal(await chart.locator('img').count(), 0, 'no element made of the name');
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'no script of the name ran');
+  assert.deepEqual(page.errors, [], 'no errors in the page');
+  await admin.context.close();
+});

@@ -118,6 +118,33 @@ async fn markup_typed_by_users_is_shown_as_text(app: &TestApp) {
         )
         .await;
     let prospect_id = prospect["id"].as_i64().unwrap();
+    // A call script whose question, options and answers are markup.
+    let script = admin
+        .ok(
+            "POST",
+            "/scripts",
+            Some(json!({"name": markup, "questions": [
+                {"kind": "single", "prompt": markup, "options": [markup, "Plain"], "required": false},
+                {"kind": "text", "prompt": "Notes", "options": [], "required": false}
+            ]})),
+        )
+        .await;
+    let questions: Vec<i64> = script["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_i64().unwrap())
+        .collect();
+    admin
+        .ok(
+            "PUT",
+            &format!("/prospects/{prospect_id}/answers"),
+            Some(json!([
+                {"question_id": questions[0], "value": [markup]},
+                {"question_id": questions[1], "value": [markup]}
+            ])),
+        )
+        .await;
     let (client, _) = app.logged_in("admin").await;
     for path in [
         format!("/leads/{id}"),
@@ -125,6 +152,7 @@ async fn markup_typed_by_users_is_shown_as_text(app: &TestApp) {
         "/feed".to_string(),
         format!("/lists/{list_id}"),
         format!("/prospects/{prospect_id}"),
+        "/admin/scripts".to_string(),
     ] {
         let html = client
             .get(format!("{}{path}", app.url))
@@ -159,6 +187,18 @@ async fn markup_typed_by_users_is_shown_as_text(app: &TestApp) {
     assert!(
         lead_page.contains("&lt;script&gt;alert("),
         "the lead page shows the title as text"
+    );
+    let scripts_page = client
+        .get(format!("{}/admin/scripts", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        scripts_page.contains("&lt;script&gt;alert("),
+        "the scripts page shows the script's name as text"
     );
 }
 on_both_backends!(markup, markup_typed_by_users_is_shown_as_text);
