@@ -98,6 +98,24 @@ async fn of_two_concurrent_moves_exactly_one_wins(app: &TestApp) {
         2,
         "creation and exactly one move"
     );
+    // Paged by the database: the second entry alone, with the count of all.
+    let second = admin
+        .ok(
+            "GET",
+            &format!("/leads/{id}/history?limit=1&offset=1"),
+            None,
+        )
+        .await;
+    assert_eq!(second["items"], json!([history[1].clone()]));
+    assert_eq!(
+        (second["total"].as_u64(), second["next"].as_str()),
+        (Some(2), None)
+    );
+    let first = admin
+        .ok("GET", &format!("/leads/{id}/history?limit=1"), None)
+        .await;
+    assert_eq!(first["items"], json!([history[0].clone()]));
+    assert_eq!(first["next_offset"], 1);
     let current = admin.ok("GET", &path, None).await;
     assert_eq!(current["version"], 2);
     // The refusal says who changed it.

@@ -8,8 +8,8 @@ use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Order};
 use sea_orm::DatabaseConnection;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -666,11 +666,40 @@ pub async fn history(
     actor: &Actor,
     id: i32,
 ) -> Result<Vec<HistoryView>, AppError> {
+    history_window(db, actor, id, 0, None).await
+}
+
+/// A page of a lead's history, newest first: `limit` entries after the first `offset`, and
+/// how many entries there are in all.
+pub async fn history_page(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<HistoryView>, u64), AppError> {
+    let total = lead_history::Entity::find()
+        .filter(lead_history::Column::LeadId.eq(id))
+        .count(db)
+        .await?;
+    let page = history_window(db, actor, id, offset, Some(limit)).await?;
+    Ok((page, total))
+}
+
+async fn history_window(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    offset: u64,
+    limit: Option<u64>,
+) -> Result<Vec<HistoryView>, AppError> {
     let tz = viewer_tz(db, actor).await?;
     let rows = lead_history::Entity::find()
         .filter(lead_history::Column::LeadId.eq(id))
         .order_by_desc(lead_history::Column::At)
         .order_by_desc(lead_history::Column::Id)
+        .offset(offset)
+        .limit(limit)
         .all(db)
         .await?;
     let people = names(db).await?;

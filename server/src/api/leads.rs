@@ -147,6 +147,7 @@ pub async fn history(
 ) -> ApiResult<Json<HistoryPage>> {
     user.require(Action::ViewTeam)?;
     leads::get(&state.db, &user.0, id).await?;
-    let all = leads::history(&state.db, &user.0, id).await?;
-    Ok(Json(HistoryPage::slice(all, paging, &uri)))
+    let (items, total) =
+        leads::history_page(&state.db, &user.0, id, paging.offset(), paging.limit()).await?;
+    Ok(Json(HistoryPage::new(items, total, paging, &uri)))
 }

@@ -41,7 +41,8 @@ impl Paging {
         (next < total).then_some(next)
     }
 
-    /// This page of a whole list read at once (the short catalogs: users, pipelines, types...).
+    /// This page of a whole list read at once: the short catalogs (users, pipelines, types...)
+    /// and lists bounded by the team (a day's digest deliveries, one per person).
     pub fn slice<T>(self, all: Vec<T>) -> (Vec<T>, u64) {
         let total = all.len() as u64;
         let items = all
