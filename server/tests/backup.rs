@@ -122,27 +122,7 @@ async fn a_backup_taken_while_serving_restores_every_table_as_it_was() {
     db.close().await.unwrap();
 
     // A server serving the database (the binary, which holds its lock) refuses a restore.
-    let mut serving = Command::new(env!("CARGO_BIN_EXE_cadence"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--site-root",
-            "target/no-site",
-        ])
-        .args(["--no-digest", "--no-webhooks"])
-        .env("CADENCE_DATABASE_URL", &url)
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(serving.stdout.take().unwrap()),
-        &mut first_line,
-    )
-    .unwrap();
-    assert!(first_line.contains("running at"), "{first_line}");
+    let (mut serving, _) = common::serve_binary(&url, &[], &[], std::process::Stdio::null());
     let (ok, said) = cadence(&url, &["restore", "--from", &file_text, "--force"]);
     assert!(!ok && said.contains("stop the server"), "{said}");
     serving.kill().unwrap();

@@ -9,8 +9,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,36 +25,10 @@ fn rounds() -> usize {
         .unwrap_or(3)
 }
 
-/// The server as a child process; its address from its first line.
+/// The server as a child process, without a rate limit; its address.
 fn start(db_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cadence"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--site-root",
-            "target/no-site",
-            "--no-digest",
-            "--no-webhooks",
-            "--api-rate-limit",
-            "0",
-        ])
-        .env("CADENCE_DATABASE_URL", db_url)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cadence");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("Cadence is running at ")
-        .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
-        .to_string();
-    (child, url)
+    let args = ["--api-rate-limit", "0"];
+    common::serve_binary(db_url, &args, &[], Stdio::null())
 }
 
 fn kill(child: &mut Child) {

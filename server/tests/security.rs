@@ -186,7 +186,8 @@ async fn markup_typed_by_users_is_shown_as_text(app: &TestApp) {
         .unwrap();
     assert!(
         lead_page.contains("&lt;script&gt;alert("),
-        "the lead page shows the title as text"
+        "the lead page shows the title as text: {}",
+        &lead_page[lead_page.find("<main").unwrap_or(0)..]
     );
     let scripts_page = client
         .get(format!("{}/admin/scripts", app.url))
@@ -280,7 +281,6 @@ async fn with_public_urls_only_their_pages_may_change_anything() {
 /// environment; then its log is searched for each secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_stay_out_of_the_log() {
-    use std::io::{BufRead, BufReader};
     let dir = std::env::temp_dir().join(format!("cadence_secrets_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -291,36 +291,15 @@ async fn secrets_stay_out_of_the_log() {
         "Wrong-Passw0rd-63",
     );
     let (smtp_env, smtp_saved) = ("Smtp-Secret-From-Env-64", "Smtp-Secret-Saved-65");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cadence"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--site-root",
-            "target/no-site",
-        ])
-        .args(["--no-digest", "--no-webhooks"])
-        .env(
-            "CADENCE_DATABASE_URL",
-            format!("sqlite://{}/secrets.db", dir.display()),
-        )
-        .env("CADENCE_SMTP_HOST", "127.0.0.1")
-        .env("CADENCE_SMTP_USER", "relay-user")
-        .env("CADENCE_SMTP_PASSWORD", smtp_env)
-        .env("RUST_LOG", "debug")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(&log_file).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("Cadence is running at ")
-        .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
-        .to_string();
+    let envs = [
+        ("CADENCE_SMTP_HOST", "127.0.0.1"),
+        ("CADENCE_SMTP_USER", "relay-user"),
+        ("CADENCE_SMTP_PASSWORD", smtp_env),
+        ("RUST_LOG", "debug"),
+    ];
+    let db_url = format!("sqlite://{}/secrets.db", dir.display());
+    let log = std::fs::File::create(&log_file).unwrap();
+    let (mut child, url) = common::serve_binary(&db_url, &[], &envs, log.into());
     let browser = reqwest::Client::builder()
         .cookie_store(true)
         .build()

@@ -666,7 +666,7 @@ pub async fn history(
     actor: &Actor,
     id: i32,
 ) -> Result<Vec<HistoryView>, AppError> {
-    history_window(db, actor, id, 0, None).await
+    history_window(db, actor, id, None).await
 }
 
 /// A page of a lead's history, newest first: `limit` entries after the first `offset`, and
@@ -682,26 +682,27 @@ pub async fn history_page(
         .filter(lead_history::Column::LeadId.eq(id))
         .count(db)
         .await?;
-    let page = history_window(db, actor, id, offset, Some(limit)).await?;
+    let page = history_window(db, actor, id, Some((offset, limit))).await?;
     Ok((page, total))
 }
 
+/// The history, newest first: whole, or the `(offset, limit)` window of it (SQLite takes an
+/// OFFSET only with a LIMIT).
 async fn history_window(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i32,
-    offset: u64,
-    limit: Option<u64>,
+    window: Option<(u64, u64)>,
 ) -> Result<Vec<HistoryView>, AppError> {
     let tz = viewer_tz(db, actor).await?;
-    let rows = lead_history::Entity::find()
+    let mut query = lead_history::Entity::find()
         .filter(lead_history::Column::LeadId.eq(id))
         .order_by_desc(lead_history::Column::At)
-        .order_by_desc(lead_history::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
+        .order_by_desc(lead_history::Column::Id);
+    if let Some((offset, limit)) = window {
+        query = query.offset(offset).limit(limit);
+    }
+    let rows = query.all(db).await?;
     let people = names(db).await?;
     let steps = step_names(db).await?;
     let step_name = |id: i32| {

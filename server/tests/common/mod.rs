@@ -373,6 +373,45 @@ impl<'a> Api<'a> {
     }
 }
 
+/// The `cadence` binary serving `db_url` as a child process: a free loopback port, no site, no
+/// digest or webhook job, `RUST_LOG=error` unless `envs` says otherwise, then `args` and `envs`;
+/// its standard error to `stderr`. Its address, from the line it prints first.
+pub fn serve_binary(
+    db_url: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cadence"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--site-root",
+            "target/no-site",
+        ])
+        .args(["--no-digest", "--no-webhooks"])
+        .args(args)
+        .env("CADENCE_DATABASE_URL", db_url)
+        .env("RUST_LOG", "error")
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("start cadence");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Cadence is running at ")
+        .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
+        .to_string();
+    (child, url)
+}
+
 /// One API call with a bearer token: the status and the JSON answer (`Null` when there is
 /// none); `Err` when no answer came (a server killed mid-request, say).
 pub async fn bearer_send(
