@@ -24,10 +24,10 @@ wait_for() {
   return 1
 }
 
-"$CADENCE_BIN" serve --demo --public-url http://127.0.0.1:8080 --addr 127.0.0.1:3001 --database-url "$NODES_DATABASE_URL" --site-root "$CADENCE_SITE" &
+"$CADENCE_BIN" serve --demo --public-url http://127.0.0.1:8080,http://localhost:8080 --addr 127.0.0.1:3001 --database-url "$NODES_DATABASE_URL" --site-root "$CADENCE_SITE" &
 pids+=($!)
 wait_for 127.0.0.1:3001
-"$CADENCE_BIN" serve --public-url http://127.0.0.1:8080 --addr 127.0.0.1:3002 --database-url "$NODES_DATABASE_URL" --site-root "$CADENCE_SITE" &
+"$CADENCE_BIN" serve --public-url http://127.0.0.1:8080,http://localhost:8080 --addr 127.0.0.1:3002 --database-url "$NODES_DATABASE_URL" --site-root "$CADENCE_SITE" &
 pids+=($!)
 wait_for 127.0.0.1:3002
 nginx -p "$run" -c "$here/nginx.conf" -g 'daemon off;' &

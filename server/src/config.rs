@@ -174,7 +174,7 @@ pub struct ServeArgs {
     /// The addresses people open Cadence at, comma-separated ("https://crm.example.com"). When
     /// given, the app's changes are accepted only from pages of these origins; without it, the
     /// request's own address (Host, or X-Forwarded-Host from a proxy) is taken for this site's.
-    #[arg(long, env = "CADENCE_PUBLIC_URL", value_delimiter = ',')]
+    #[arg(long, env = "CADENCE_PUBLIC_URL", value_delimiter = ',', value_parser = crate::guards::origin_of)]
     pub public_url: Vec<String>,
 
     /// Mark the session cookie Secure (serve behind HTTPS).

@@ -25,7 +25,7 @@ pub enum Served {
 }
 
 pub fn served(path: &str) -> Served {
-    if path.starts_with("/api/v1/") || path == "/api/v1" {
+    if path.starts_with("/api/v1/") {
         Served::RestApi
     } else if path.starts_with("/api/") {
         Served::SessionApi
@@ -40,27 +40,40 @@ pub fn served(path: &str) -> Served {
     }
 }
 
-/// The origins browsers may send changes from: the `--public-url` addresses, lower case and
-/// without a trailing slash; none given means the request's own address.
+/// The origins browsers may send changes from: the `--public-url` addresses (as origins:
+/// scheme, host and port, the default port left out, as browsers write them); none given
+/// means the request's own address.
 #[derive(Debug, Clone, Default)]
 pub struct Origins(Arc<Vec<String>>);
 
+/// The origin of an address people open Cadence at: `https://CRM.example.com:443/app` →
+/// `https://crm.example.com`; an error for what is not an http(s) address.
+pub fn origin_of(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text.trim())
+        .map_err(|e| format!("{text:?} is not an address like https://crm.example.com ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!(
+            "{text:?} is not an http:// or https:// address of a host"
+        ));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
 impl Origins {
+    /// `public_urls` were checked by the command line ([`origin_of`]); others are left out.
     pub fn new(public_urls: &[String]) -> Origins {
         Origins(Arc::new(
             public_urls
                 .iter()
-                .map(|url| normal_origin(url))
-                .filter(|url| !url.is_empty())
+                .filter_map(|url| origin_of(url).ok())
                 .collect(),
         ))
     }
 
     /// Whether a change from `origin` (the `Origin` header) to `request` is from this site.
     fn allow(&self, origin: &str, request: &Request) -> bool {
-        let origin = normal_origin(origin);
         if !self.0.is_empty() {
-            return self.0.contains(&origin);
+            return origin_of(origin).is_ok_and(|origin| self.0.contains(&origin));
         }
         let text = |name| {
             request
@@ -68,9 +81,7 @@ impl Origins {
                 .get(name)
                 .and_then(|v: &HeaderValue| v.to_str().ok())
         };
-        let from = origin
-            .split_once("://")
-            .map_or(origin.as_str(), |(_, rest)| rest);
+        let from = origin.split_once("://").map_or(origin, |(_, rest)| rest);
         // This server's address as the browser used it: `Host` (HTTP/1), the URI's authority
         // (HTTP/2), or what a proxy in front says it forwarded. A cross-site page cannot set
         // the latter without a CORS preflight, which this server never grants.
@@ -82,22 +93,6 @@ impl Origins {
         .into_iter()
         .flatten()
         .any(|ours| ours.eq_ignore_ascii_case(from))
-    }
-}
-
-/// `https://CRM.example.com/` → `https://crm.example.com` (scheme and host, any path cut).
-fn normal_origin(url: &str) -> String {
-    let url = url.trim();
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority = rest.split('/').next().unwrap_or(rest);
-    if scheme.is_empty() {
-        authority.to_ascii_lowercase()
-    } else {
-        format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            authority.to_ascii_lowercase()
-        )
     }
 }
 
@@ -215,9 +210,29 @@ mod tests {
     }
 
     #[test]
+    fn public_urls_are_read_as_origins() {
+        let origin = |text: &str| origin_of(text);
+        assert_eq!(
+            origin("https://CRM.example.com:443/app/"),
+            Ok("https://crm.example.com".into())
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080"),
+            Ok("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(
+            origin("https://bücher.example"),
+            Ok("https://xn--bcher-kva.example".into())
+        );
+        for bad in ["crm.example.com", "ftp://crm.example.com", "https://", ""] {
+            assert!(origin(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn public_urls_are_the_only_origins_when_given() {
         let origins = Origins::new(&[
-            "https://CRM.example.com/".into(),
+            "https://CRM.example.com:443/".into(),
             "http://127.0.0.1:8080".into(),
         ]);
         // A proxy that rewrote Host and sends no X-Forwarded-Host: still ours.

@@ -155,3 +155,14 @@ async fn create_user_and_token_from_the_command_line_give_api_access() {
     running.stop().await;
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_public_url_that_is_no_web_address_stops_serve_at_once() {
+    let db_url = "sqlite://target/never-created.db";
+    for bad in ["crm.example.com", "ftp://crm.example.com"] {
+        let out = cadence(db_url, &["serve", "--public-url", bad], None);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad}: {said}");
+        assert!(said.contains("--public-url") && said.contains("https://"), "{bad}: {said}");
+    }
+}

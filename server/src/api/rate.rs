@@ -1,7 +1,9 @@
 //! Rate limits per API token: at most `limit` requests in a window (default 100 per 10 s); the
 //! next gets 429 with `Retry-After`. On SQLite (one process) the windows are counted in
-//! memory; on PostgreSQL in the `api_rate_windows` table, one atomic statement per request, so
-//! that every node counts a token's requests together.
+//! memory, for any bearer string (at most 10,000 windows kept, the ended ones swept); on
+//! PostgreSQL in the `api_rate_windows` table, one atomic statement per request, so that every
+//! node counts a token's requests together, and only for tokens that exist and are not revoked
+//! (any other string is answered 401 and leaves nothing behind).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;

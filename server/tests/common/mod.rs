@@ -381,7 +381,7 @@ pub fn serve_binary(
     args: &[&str],
     envs: &[(&str, &str)],
     stderr: std::process::Stdio,
-) -> (std::process::Child, String) {
+) -> (ServerProcess, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cadence"))
         .args([
@@ -409,7 +409,24 @@ pub fn serve_binary(
         .strip_prefix("Cadence is running at ")
         .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
         .to_string();
-    (child, url)
+    (ServerProcess(child), url)
+}
+
+/// A `cadence` child process, killed when dropped: a failing test leaves no server behind.
+pub struct ServerProcess(std::process::Child);
+
+impl ServerProcess {
+    /// SIGKILL, and wait for the end.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// One API call with a bearer token: the status and the JSON answer (`Null` when there is
