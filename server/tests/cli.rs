@@ -163,6 +163,9 @@ fn a_public_url_that_is_no_web_address_stops_serve_at_once() {
         let out = cadence(db_url, &["serve", "--public-url", bad], None);
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{bad}: {said}");
-        assert!(said.contains("--public-url") && said.contains("https://"), "{bad}: {said}");
+        assert!(
+            said.contains("--public-url") && said.contains("https://"),
+            "{bad}: {said}"
+        );
     }
 }

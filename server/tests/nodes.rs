@@ -661,3 +661,78 @@ async fn a_client_of_a_node_that_stops_catches_up_on_another_without_duplicates(
     drop(admin);
     app.finish().await;
 }
+
+/// A browser logged in through one node is logged in on every node, and logged out everywhere
+/// by a logout through any; failed logins count across nodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_session_and_the_login_throttle_are_the_same_on_every_node() {
+    let Some(app) = TestApp::spawn_postgres().await else {
+        eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let b = second_node(&app, args()).await;
+    let nodes = [app.url.clone(), b.url()];
+    let email = "shared@example.test";
+    app.user(email, "member").await;
+    // One cookie jar for both nodes, as behind a load balancer.
+    let browser = app.client();
+    let call = |node: usize, endpoint: &str, form: Vec<(&str, &str)>| {
+        browser
+            .post(format!("{}/api/{endpoint}", nodes[node]))
+            .form(&form)
+            .send()
+    };
+    let who = |node: usize| async move {
+        let answer = call(node, "current_user", vec![]).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        answer.json::<Value>().await.unwrap()
+    };
+    let login = call(
+        0,
+        "login",
+        vec![("email", email), ("password", common::PASSWORD)],
+    );
+    assert_eq!(login.await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        who(1).await["email"],
+        email,
+        "node B knows node A's session"
+    );
+    assert_eq!(
+        call(1, "logout", vec![]).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        who(0).await,
+        Value::Null,
+        "logged out through B, out on A too"
+    );
+    // Five wrong passwords, alternately through A and B: the sixth try is refused by both.
+    for i in 0..5 {
+        let wrong = call(
+            i % 2,
+            "login",
+            vec![("email", email), ("password", "not it at all")],
+        );
+        assert_eq!(
+            wrong.await.unwrap().status(),
+            StatusCode::UNAUTHORIZED,
+            "try {}",
+            i + 1
+        );
+    }
+    for node in 0..2 {
+        let right = call(
+            node,
+            "login",
+            vec![("email", email), ("password", common::PASSWORD)],
+        );
+        assert_eq!(
+            right.await.unwrap().status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "node {node}"
+        );
+    }
+    b.stop().await;
+    app.finish().await;
+}
