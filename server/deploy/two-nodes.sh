@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make nodes`: two Cadence nodes on one PostgreSQL database behind nginx, on this machine.
-# The first node seeds the demo workspace into an empty database; Ctrl-C stops everything.
+# The first node seeds the demo workspace into an empty database; Ctrl-C stops everything. Kill
+# a node (`kill -9`) to watch nginx send everything to the other.
 set -euo pipefail
 : "${CADENCE_BIN:?the cadence binary}" "${CADENCE_SITE:?the site folder}" "${NODES_DATABASE_URL:?a PostgreSQL URL}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -34,4 +35,5 @@ nginx -p "$run" -c "$here/nginx.conf" -g 'daemon off;' &
 pids+=($!)
 wait_for 127.0.0.1:8080
 echo "Cadence on two nodes behind nginx: http://127.0.0.1:8080 (nodes on :3001 and :3002; Ctrl-C stops them)"
-wait -n "${pids[@]}"
+# A node may be stopped or killed to see the other take over; this ends when nginx does.
+wait "${pids[-1]}"
