@@ -137,7 +137,7 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
         )));
     let routes = generate_route_list(App);
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health))
         .route("/api/events", get(live::browser_events))
         .nest(
             "/api/v1",
@@ -183,6 +183,25 @@ pub fn router(db: DatabaseConnection, bus: EventBus, args: &ServeArgs, addr: Soc
                 ),
         )
         .with_state(state)
+}
+
+/// `GET /healthz` for load balancers: 200 `ok` when this node reaches its database within two
+/// seconds, else 503 (the balancer sends its traffic to the other nodes meanwhile).
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    use axum::http::StatusCode;
+    match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok"),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+        Err(_) => {
+            tracing::warn!("health check: the database took over 2 s to answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
 }
 
 /// Server functions that fail before their body runs (arguments that cannot be read) answer

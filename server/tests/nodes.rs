@@ -736,3 +736,64 @@ async fn a_session_and_the_login_throttle_are_the_same_on_every_node() {
     b.stop().await;
     app.finish().await;
 }
+
+/// The health check a load balancer polls fails (503) while the node cannot reach its
+/// database, and passes again once it can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_health_check_fails_while_the_database_cannot_be_reached() {
+    let Some(empty) = common::EmptyPostgres::create("cadence_health").await else {
+        eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let db = server::connect(&empty.url).await.unwrap();
+    let node = server::spawn(db.clone(), &args()).await.unwrap();
+    let client = common::http();
+    let health_becomes = |wanted: StatusCode| {
+        let (client, url) = (client.clone(), format!("{}/healthz", node.url()));
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let status = client.get(&url).send().await.unwrap().status();
+                if status == wanted {
+                    return;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "health stayed {status}, not {wanted}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    health_becomes(StatusCode::OK).await;
+    let name = empty.url.rsplit('/').next().unwrap().to_string();
+    let admin_url = std::env::var("CADENCE_TEST_POSTGRES_URL").unwrap();
+    let admin = sea_orm::Database::connect(admin_url.as_str())
+        .await
+        .unwrap();
+    // The database refuses new connections and ends the node's.
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
+        ))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .await
+        .unwrap();
+    health_becomes(StatusCode::SERVICE_UNAVAILABLE).await;
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
+        ))
+        .await
+        .unwrap();
+    health_becomes(StatusCode::OK).await;
+    node.stop().await;
+    db.close().await.ok();
+    admin.close().await.ok();
+    empty.drop().await;
+}
