@@ -116,14 +116,16 @@ async fn goals_met(
         return Ok(Vec::new());
     };
     let mut kinds: Vec<GoalKind> = Vec::new();
-    for event in app::server::events::kinds_since(db, read_up_to).await? {
+    let mut since = now;
+    for (event, first_at) in app::server::events::kinds_since(db, read_up_to).await? {
         for kind in GoalKind::fed_by(&event) {
+            since = since.min(first_at);
             if !kinds.contains(kind) {
                 kinds.push(*kind);
             }
         }
     }
-    app::server::goals::record_met(db, &kinds, now).await
+    app::server::goals::record_met(db, &kinds, since, now).await
 }
 
 async fn send_queue(

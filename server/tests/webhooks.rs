@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
+use app::domain::goal::GoalKind;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use axum::routing::post;
@@ -552,7 +553,7 @@ async fn a_goal_met_is_sent_once_per_period(app: &TestApp) {
     let third = log_call().await;
     assert!(third.goals_met.is_empty(), "met once per period");
     assert!(
-        app::server::goals::record_met(&app.db, &app::domain::goal::GoalKind::ALL, Utc::now())
+        app::server::goals::record_met(&app.db, &GoalKind::ALL, Utc::now(), Utc::now())
             .await
             .unwrap()
             .is_empty(),
@@ -583,3 +584,53 @@ async fn a_goal_met_is_sent_once_per_period(app: &TestApp) {
     assert_eq!(met["data"]["period"]["start"], year.as_str());
 }
 on_both_backends!(goal_met, a_goal_met_is_sent_once_per_period);
+
+/// A goal met by a change just before its period ended is noticed by a look taken after the
+/// period rolled over: the look covers the period of the first change it had not seen.
+async fn a_goal_met_just_before_its_period_ends_is_still_recorded(app: &TestApp) {
+    let admin = Api::new(app, "admin").await;
+    let (call, _) = type_id(&admin, "Call", None).await;
+    let goal = admin
+        .ok(
+            "POST",
+            "/goals",
+            Some(
+                json!({"kind": "activities", "activity_type_id": call, "assignee": "team",
+                "period": "week", "starts_on": "2020-01-06", "target": "1"}),
+            ),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let (_, steps) = pipeline(&admin, "Rollover", &["New"]).await;
+    let on = lead(&admin, steps[0], "Late caller").await;
+    let change = Utc::now();
+    admin
+        .ok(
+            "POST",
+            "/activities",
+            Some(json!({"type_id": call, "lead_id": on})),
+        )
+        .await;
+    // The look comes eight days later: this week is over, next week has no call.
+    let later = change + Duration::days(8);
+    let only_now = app::server::goals::record_met(&app.db, &GoalKind::ALL, later, later)
+        .await
+        .unwrap();
+    assert!(only_now.is_empty(), "next week's goal is not met");
+    let met = app::server::goals::record_met(&app.db, &GoalKind::ALL, change, later)
+        .await
+        .unwrap();
+    assert_eq!(met.len(), 1, "this week's goal, met by the call");
+    assert_eq!(met[0].data["goal_id"], goal);
+    let week = &met[0].data["period"];
+    let start: chrono::NaiveDate = week["start"].as_str().unwrap().parse().unwrap();
+    assert!(
+        start <= change.date_naive() && change.date_naive() - start < Duration::days(7),
+        "{week}"
+    );
+}
+on_both_backends!(
+    goal_met_rollover,
+    a_goal_met_just_before_its_period_ends_is_still_recorded
+);

@@ -8,7 +8,7 @@
 //! order. Ids are given in commit order there: the insert of an event takes a transaction lock
 //! held until the commit.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, Statement,
@@ -209,17 +209,19 @@ pub async fn since(
         .collect())
 }
 
-/// The kinds of the events after `after_id` ("lead.created", "activity.updated"…), each once.
+/// The kinds of the events after `after_id` ("lead.created", "activity.updated"…), each once,
+/// with the time of its first event.
 pub async fn kinds_since(
     db: &impl ConnectionTrait,
     after_id: i64,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<(String, DateTime<Utc>)>, AppError> {
     Ok(event::Entity::find()
         .select_only()
         .column(event::Column::Kind)
-        .distinct()
+        .column_as(event::Column::At.min(), "first_at")
         .filter(event::Column::Id.gt(after_id as i32))
-        .into_tuple::<String>()
+        .group_by(event::Column::Kind)
+        .into_tuple::<(String, DateTime<Utc>)>()
         .all(db)
         .await?)
 }

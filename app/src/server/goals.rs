@@ -984,17 +984,36 @@ async fn progress_of(
 }
 
 /// Records `goal.met` for each goal of `kinds` whose total reached its target for the first
-/// time in its current period: once per goal and period, whichever process or node gets there
-/// first (the unique key of `goal_attainments` decides). The events recorded, for the bus.
+/// time in a period: the current one, and the one under way at `since` (the first change not
+/// looked at yet: a goal met just before a period ended is still noticed just after). Once per
+/// goal and period, whichever process or node gets there first (the unique key of
+/// `goal_attainments` decides). The events recorded, for the bus.
 pub async fn record_met(
     db: &sea_orm::DatabaseConnection,
     kinds: &[GoalKind],
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::live::LiveEvent>, AppError> {
+    let cal = calendar(db).await?;
+    let mut days = vec![cal.today(since.min(now)), cal.today(now)];
+    days.dedup();
+    let mut recorded = Vec::new();
+    for day in days {
+        recorded.extend(record_met_on(db, kinds, day, now).await?);
+    }
+    Ok(recorded)
+}
+
+async fn record_met_on(
+    db: &sea_orm::DatabaseConnection,
+    kinds: &[GoalKind],
+    day: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Vec<crate::live::LiveEvent>, AppError> {
     use sea_orm::sea_query::OnConflict;
     use sea_orm::TransactionTrait;
     let mut recorded = Vec::new();
-    for progress in progress_of(db, None, None, kinds, now).await? {
+    for progress in progress_of(db, Some(day), None, kinds, now).await? {
         let Some(total) = progress.rows.last().map(|r| r.pace) else {
             continue;
         };
