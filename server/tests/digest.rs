@@ -622,6 +622,53 @@ with_smtp!(
 );
 with_smtp!(wrong_credentials, wrong_credentials_are_recorded_and_shown);
 
+/// Two nodes run the digest job at the same moment, each with its own connections: every
+/// recipient gets one email, claimed and sent by one of them.
+async fn two_senders_at_once_send_each_digest_once(app: &mut TestApp) {
+    fixture(app).await;
+    let sink = SmtpSink::start(&[]);
+    let mailer = Mailer::new(Some(&sink.config("", ""))).unwrap();
+    let other = server::connect(&app.db_url).await.unwrap();
+    let (a, b) = tokio::join!(
+        tick(&app.db, &mailer, send_time()),
+        tick(&other, &mailer, send_time())
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        (a.claimed + b.claimed, a.sent + b.sent),
+        (3, 3),
+        "{a:?} {b:?}"
+    );
+    let mut to: Vec<String> = sink.messages().into_iter().map(|m| m.to).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "Ada <ada@digest.test>",
+            "Max <max@digest.test>",
+            "Mia <mia@digest.test>"
+        ]
+    );
+    other.close().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_senders_at_once_on_sqlite() {
+    let mut app = TestApp::spawn(common::Backend::Sqlite).await;
+    two_senders_at_once_send_each_digest_once(&mut app).await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_senders_at_once_on_postgres() {
+    let Some(mut app) = TestApp::spawn_postgres().await else {
+        eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    two_senders_at_once_send_each_digest_once(&mut app).await;
+    app.finish().await;
+}
+
 /// The settings refuse what cannot work, next to the field, and never give the password back.
 async fn settings_are_checked_and_the_password_kept(app: &TestApp) {
     let input = DigestSettingsView {

@@ -634,3 +634,51 @@ on_both_backends!(
     goal_met_rollover,
     a_goal_met_just_before_its_period_ends_is_still_recorded
 );
+
+/// Two nodes on one PostgreSQL database both run the webhook job (each wakes on every event,
+/// relayed by the database): every event is delivered once, whichever node sends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_two_nodes_running_the_job_each_event_is_delivered_once() {
+    let Some(app) = TestApp::spawn_postgres_with(with_worker()).await else {
+        eprintln!("skipped: CADENCE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let db_b = server::connect(&app.db_url).await.unwrap();
+    let node_b = server::spawn(db_b.clone(), &with_worker()).await.unwrap();
+    let admin = Api::new(&app, "admin").await;
+    let receiver = Receiver::start().await;
+    hook(&admin, &receiver.url, &["lead.created"]).await;
+    let (_, steps) = pipeline(&admin, "Two nodes", &["New"]).await;
+    let through_b = common::Bearer::new(&node_b.url(), &admin.token);
+    for i in 0..20 {
+        let body = json!({"title": format!("Lead {i}"), "step_id": steps[0]});
+        if i % 2 == 0 {
+            admin.ok("POST", "/leads", Some(body)).await;
+        } else {
+            through_b.ok("POST", "/leads", Some(body)).await;
+        }
+    }
+    receiver.wait_for(20).await;
+    // A round more of each node's job (every 5 s): nothing is sent again.
+    tokio::time::sleep(StdDuration::from_secs(6)).await;
+    let got = receiver.taken();
+    let deliveries: std::collections::HashSet<&str> =
+        got.iter().map(|g| g.delivery.as_str()).collect();
+    let events: std::collections::HashSet<i64> = got
+        .iter()
+        .map(|g| {
+            serde_json::from_str::<Value>(&g.body).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(got.len(), 20, "{} deliveries", got.len());
+    assert_eq!(
+        (deliveries.len(), events.len()),
+        (20, 20),
+        "each event once"
+    );
+    node_b.stop().await;
+    db_b.close().await.ok();
+    app.finish().await;
+}
