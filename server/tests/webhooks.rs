@@ -512,6 +512,21 @@ async fn webhooks_are_checked_and_for_admins_only(app: &TestApp) {
 }
 on_both_backends!(checked, webhooks_are_checked_and_for_admins_only);
 
+/// A team goal of `target` calls each `period` from `starts_on`; its id.
+async fn team_calls_goal(
+    admin: &Api<'_>,
+    call: i64,
+    period: &str,
+    starts_on: &str,
+    target: i64,
+) -> i64 {
+    let goal = json!({"kind": "activities", "activity_type_id": call, "assignee": "team",
+        "period": period, "starts_on": starts_on, "target": target.to_string()});
+    admin.ok("POST", "/goals", Some(goal)).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// A goal that reaches its target sends `goal.met` once in its period, right after the change
 /// that met it; a second sender noticing it too records nothing more.
 async fn a_goal_met_is_sent_once_per_period(app: &TestApp) {
@@ -519,18 +534,7 @@ async fn a_goal_met_is_sent_once_per_period(app: &TestApp) {
     let receiver = Receiver::start().await;
     let (_, secret) = hook(&admin, &receiver.url, &["activity.created", "goal.met"]).await;
     let (call, _) = type_id(&admin, "Call", None).await;
-    let goal = admin
-        .ok(
-            "POST",
-            "/goals",
-            Some(
-                json!({"kind": "activities", "activity_type_id": call, "assignee": "team",
-                "period": "year", "starts_on": "2020-01-01", "target": "2"}),
-            ),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let goal = team_calls_goal(&admin, call, "year", "2020-01-01", 2).await;
     let (_, steps) = pipeline(&admin, "Goals", &["New"]).await;
     let on = lead(&admin, steps[0], "Umbrella").await;
     let client = server::webhooks::client();
@@ -590,18 +594,7 @@ on_both_backends!(goal_met, a_goal_met_is_sent_once_per_period);
 async fn a_goal_met_just_before_its_period_ends_is_still_recorded(app: &TestApp) {
     let admin = Api::new(app, "admin").await;
     let (call, _) = type_id(&admin, "Call", None).await;
-    let goal = admin
-        .ok(
-            "POST",
-            "/goals",
-            Some(
-                json!({"kind": "activities", "activity_type_id": call, "assignee": "team",
-                "period": "week", "starts_on": "2020-01-06", "target": "1"}),
-            ),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let goal = team_calls_goal(&admin, call, "week", "2020-01-06", 1).await;
     let (_, steps) = pipeline(&admin, "Rollover", &["New"]).await;
     let on = lead(&admin, steps[0], "Late caller").await;
     let change = Utc::now();
