@@ -14,6 +14,10 @@ pub struct LiveEvent {
     pub data: serde_json::Value,
 }
 
+/// The event recorded when the database was replaced by a backup (`cadence restore`): what a
+/// page shows may be gone, so every open page reloads when it gets it.
+pub const WORKSPACE_RESTORED: &str = "workspace.restored";
+
 /// Calls `on_event` for every live event, in the browser; reconnects by itself after a dropped
 /// connection (the browser's EventSource sends the last id, the server replays what was missed).
 /// Does nothing on the server.
@@ -42,6 +46,12 @@ pub fn use_live_events_after(after: Option<i64>, on_event: impl Fn(LiveEvent) + 
             Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
                 if let Some(text) = message.data().as_string() {
                     if let Ok(event) = serde_json::from_str::<LiveEvent>(&text) {
+                        if event.kind == WORKSPACE_RESTORED {
+                            if let Some(window) = web_sys::window() {
+                                let _ = window.location().reload();
+                            }
+                            return;
+                        }
                         on_event(event);
                     }
                 }

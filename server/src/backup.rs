@@ -138,6 +138,12 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> Result<Summary, Box
             file.display()
         )
     })?;
+    // The newest event id open pages may have seen: the restored events continue above it.
+    let seen = if file.exists() {
+        newest_event(&file).await.unwrap_or(0)
+    } else {
+        0
+    };
     // Copied beside the database first, then renamed over it: never half a database.
     let staging = PathBuf::from(format!("{}.restoring", file.display()));
     std::fs::copy(from, &staging)?;
@@ -158,8 +164,20 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> Result<Summary, Box
     }
     std::fs::rename(&staging, &file)?;
     let db = crate::connect(url).await?;
+    let backup = from.file_name().map(|n| n.to_string_lossy().to_string());
+    app::server::events::record_restore(&db, seen, serde_json::json!({ "backup": backup })).await?;
     db.close().await?;
     check(&file).await
+}
+
+/// The newest event id of the database in `file` (before it is replaced).
+async fn newest_event(file: &Path) -> Result<i64, BoxError> {
+    let mut options = ConnectOptions::new(format!("sqlite://{}", file.display()));
+    options.max_connections(1).sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    let newest = app::server::events::last_id(&db).await;
+    db.close().await?;
+    Ok(newest?)
 }
 
 /// Opens a database file read-only: its integrity check must say ok, and it must be a Cadence

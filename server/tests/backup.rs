@@ -146,13 +146,34 @@ async fn a_backup_taken_while_serving_restores_every_table_as_it_was() {
     assert!(ok, "{said}");
     assert!(said.contains("integrity check ok"), "{said}");
     let db = server::connect(&url).await.unwrap();
-    let after = dump(&db).await;
+    // Every table as at the backup, and one event more: the restore's, for the open pages.
+    let with_restore = dump(&db).await;
+    let marks: Vec<&String> = with_restore
+        .iter()
+        .filter(|line| line.contains("'workspace.restored'"))
+        .collect();
+    assert_eq!(marks.len(), 1, "one restore event");
+    assert!(
+        marks[0].starts_with(&format!("{}|", seen + 1)),
+        "its id follows the last one the open pages saw ({seen}): {}",
+        marks[0]
+    );
+    let after: Vec<String> = with_restore
+        .iter()
+        .filter(|line| !line.contains("'workspace.restored'"))
+        .map(|line| match line.strip_prefix("events: ") {
+            Some(count) => {
+                let rows: usize = count.trim_end_matches(" rows").parse().unwrap();
+                format!("events: {} rows", rows - 1)
+            }
+            None => line.clone(),
+        })
+        .collect();
     assert_eq!(after.len(), before.len());
     let first_difference = after.iter().zip(&before).position(|(a, b)| a != b);
     assert_eq!(first_difference, None, "every table as at the backup");
-    // That browser comes back with its Last-Event-ID, above every restored event: it still
-    // gets what happens next.
-    assert!(app::server::events::last_id(&db).await.unwrap() < seen);
+    // A page open since before the restore comes back with its Last-Event-ID: it gets the
+    // restore (its cue to reload), then what happens next.
     let running = server::spawn(db.clone(), &ServeArgs::for_tests("target/no-site".into()))
         .await
         .unwrap();
@@ -184,6 +205,10 @@ async fn a_backup_taken_while_serving_restores_every_table_as_it_was() {
     assert!(created.status().is_success());
     let mut text = String::new();
     while !text.contains("After the restore") {
+        assert!(
+            text.is_empty() || text.contains("workspace.restored"),
+            "the restore comes first: {text}"
+        );
         let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
             .await
             .unwrap_or_else(|_| panic!("no new event after the restore: {text}"))
@@ -191,6 +216,7 @@ async fn a_backup_taken_while_serving_restores_every_table_as_it_was() {
             .unwrap();
         text.push_str(&String::from_utf8_lossy(&chunk));
     }
+    assert!(text.find("workspace.restored") < text.find("After the restore"));
     drop(stream);
     running.stop().await;
     db.close().await.unwrap();

@@ -192,6 +192,28 @@ pub async fn record(
     })
 }
 
+/// Records that the database was just replaced by a backup, under an id above `seen_up_to`
+/// (the newest id of the database it replaced) and every restored one: clients that followed
+/// the replaced database get it next (and reload), and every later event comes after it.
+pub async fn record_restore(
+    db: &impl ConnectionTrait,
+    seen_up_to: i64,
+    data: serde_json::Value,
+) -> Result<LiveEvent, AppError> {
+    let id = seen_up_to.max(last_id(db).await?) + 1;
+    let id = i32::try_from(id).map_err(super::internal)?;
+    let at = Utc::now();
+    let model = event::ActiveModel {
+        id: Set(id),
+        kind: Set(crate::live::WORKSPACE_RESTORED.to_string()),
+        payload: Set(data.to_string()),
+        at: Set(at),
+    }
+    .insert(db)
+    .await?;
+    Ok(live_event(model))
+}
+
 /// Events after `after_id`, oldest first, for a client catching up.
 pub async fn since(
     db: &impl ConnectionTrait,
