@@ -6,13 +6,16 @@ import { join } from 'node:path';
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
-const BIN = process.env.CADENCE_BIN;
+export const BIN = process.env.CADENCE_BIN;
 const SITE = process.env.CADENCE_SITE;
 
-export async function startServer({ demo = true } = {}) {
+/// `dir`: a folder of an earlier server whose database to serve again (default: a new one);
+/// `addr`: where to listen (default: a free port).
+export async function startServer({ demo = true, dir = null, addr = '127.0.0.1:0' } = {}) {
   if (!BIN || !SITE) throw new Error('CADENCE_BIN and CADENCE_SITE must be set (run through `make test`)');
-  const dir = mkdtempSync(join(tmpdir(), 'cadence-e2e-'));
-  const args = ['serve', '--addr', '127.0.0.1:0', '--database-url', `sqlite://${dir}/cadence.db`, '--site-root', SITE];
+  dir = dir ?? mkdtempSync(join(tmpdir(), 'cadence-e2e-'));
+  const dbUrl = `sqlite://${dir}/cadence.db`;
+  const args = ['serve', '--addr', addr, '--database-url', dbUrl, '--site-root', SITE];
   if (demo) args.push('--demo');
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
   let log = '';
@@ -30,12 +33,17 @@ export async function startServer({ demo = true } = {}) {
   });
   return {
     url,
+    dir,
+    dbUrl,
     log: () => log,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
+    /// Stops the server; its folder and database go too unless `keep`.
+    async stop({ keep = false } = {}) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
