@@ -35,6 +35,20 @@ fn send_time() -> DateTime<Utc> {
     utc(27, 12, 30)
 }
 
+/// The fixture's recipients of the digest about Thursday (Max asked for it).
+const THE_THREE: [&str; 3] = [
+    "Ada <ada@digest.test>",
+    "Max <max@digest.test>",
+    "Mia <mia@digest.test>",
+];
+
+/// Who the sink's messages went to, in order of name.
+fn addressees(sink: &SmtpSink) -> Vec<String> {
+    let mut to: Vec<String> = sink.messages().into_iter().map(|m| m.to).collect();
+    to.sort();
+    to
+}
+
 struct People {
     ann: i32,
     bob: i32,
@@ -289,16 +303,7 @@ async fn sent_once_with_both_parts_across_restarts(app: &mut TestApp) {
     assert_eq!((run.claimed, run.sent, run.failed), (3, 3, 0), "{run:?}");
     let messages = sink.messages();
     assert_eq!(messages.len(), 3);
-    let mut to: Vec<&str> = messages.iter().map(|m| m.to.as_str()).collect();
-    to.sort();
-    assert_eq!(
-        to,
-        [
-            "Ada <ada@digest.test>",
-            "Max <max@digest.test>",
-            "Mia <mia@digest.test>"
-        ]
-    );
+    assert_eq!(addressees(&sink), THE_THREE);
     let mia = messages.iter().find(|m| m.to.contains("mia@")).unwrap();
     assert_eq!(mia.content_type, "multipart/alternative");
     assert_eq!(mia.subject, "Digest Co · daily digest for Thu 26 Nov 2026");
@@ -639,16 +644,7 @@ async fn two_senders_at_once_send_each_digest_once(app: &mut TestApp) {
         (3, 3),
         "{a:?} {b:?}"
     );
-    let mut to: Vec<String> = sink.messages().into_iter().map(|m| m.to).collect();
-    to.sort();
-    assert_eq!(
-        to,
-        [
-            "Ada <ada@digest.test>",
-            "Max <max@digest.test>",
-            "Mia <mia@digest.test>"
-        ]
-    );
+    assert_eq!(addressees(&sink), THE_THREE);
     other.close().await.ok();
 }
 

@@ -512,6 +512,12 @@ async fn webhooks_are_checked_and_for_admins_only(app: &TestApp) {
 }
 on_both_backends!(checked, webhooks_are_checked_and_for_admins_only);
 
+/// Logs an activity of `type_id` on `lead`, now.
+async fn log_activity(admin: &Api<'_>, type_id: i64, lead: i64) {
+    let activity = json!({"type_id": type_id, "lead_id": lead});
+    admin.ok("POST", "/activities", Some(activity)).await;
+}
+
 /// A team goal of `target` calls each `period` from `starts_on`; its id.
 async fn team_calls_goal(
     admin: &Api<'_>,
@@ -539,13 +545,7 @@ async fn a_goal_met_is_sent_once_per_period(app: &TestApp) {
     let on = lead(&admin, steps[0], "Umbrella").await;
     let client = server::webhooks::client();
     let log_call = || async {
-        admin
-            .ok(
-                "POST",
-                "/activities",
-                Some(json!({"type_id": call, "lead_id": on})),
-            )
-            .await;
+        log_activity(&admin, call, on).await;
         server::webhooks::tick(&app.db, &client, None, Utc::now())
             .await
             .unwrap()
@@ -598,13 +598,7 @@ async fn a_goal_met_just_before_its_period_ends_is_still_recorded(app: &TestApp)
     let (_, steps) = pipeline(&admin, "Rollover", &["New"]).await;
     let on = lead(&admin, steps[0], "Late caller").await;
     let change = Utc::now();
-    admin
-        .ok(
-            "POST",
-            "/activities",
-            Some(json!({"type_id": call, "lead_id": on})),
-        )
-        .await;
+    log_activity(&admin, call, on).await;
     // The look comes eight days later: this week is over, next week has no call.
     let later = change + Duration::days(8);
     let only_now = app::server::goals::record_met(&app.db, &GoalKind::ALL, later, later)
